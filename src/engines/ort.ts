@@ -1,0 +1,84 @@
+/**
+ * onnxruntime-web engine. One execution provider per session attempt (given a
+ * list, ORT initialises all of them and silently keeps the first that starts),
+ * and only the per-EP bundle the backend needs is imported.
+ */
+import type * as Ort from 'onnxruntime-web';
+import { tensorShape } from '../preprocess/tensor.js';
+import type { BackendName } from '../types.js';
+import { type Engine, type EngineContext, ModelMismatchError } from './engine.js';
+import { pinSymbolicDims } from './onnx-pin-dims.js';
+
+type OrtModule = typeof Ort;
+
+const bundles: Record<BackendName, () => Promise<OrtModule>> = {
+  wasm: () => import('onnxruntime-web/wasm'),
+  webgpu: () => import('onnxruntime-web/webgpu'),
+  webgl: () => import('onnxruntime-web/webgl'),
+};
+
+function configure(ort: OrtModule, ctx: EngineContext): void {
+  ort.env.wasm.wasmPaths = ctx.wasmPaths.ort;
+  ort.env.wasm.numThreads = ctx.wasmThreads;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+}
+
+/** Rejects a model whose declared input cannot take the manifest's tensor (e.g. MNIST [1,1,28,28]). */
+function checkInputShape(session: Ort.InferenceSession, inputName: string, expected: number[]): void {
+  const meta = (session as { inputMetadata?: readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[] }).inputMetadata;
+  const input = meta?.find((m) => m.name === inputName);
+  if (!input?.isTensor || !input.shape) return;
+  const dims = input.shape;
+  const fits = dims.length === expected.length && dims.every((d, i) => i === 0 || typeof d !== 'number' || d < 0 || d === expected[i]);
+  if (!fits) {
+    throw new ModelMismatchError(`model input "${inputName}" has shape [${dims.join(',')}] but the manifest's input describes [N,${expected.slice(1).join(',')}]`);
+  }
+}
+
+export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
+  const ort = await bundles[ctx.backend]();
+  configure(ort, ctx);
+  const { manifest } = ctx.model;
+  let bytes = ctx.model.files.get(manifest.files.model)!;
+  // ORT's WebGL EP rejects symbolic dims ("expected shape '[,3,224,224]'"), and
+  // freeDimensionOverrides does not reach it: pin them in the model bytes.
+  if (ctx.backend === 'webgl') bytes = await pinSymbolicDims(bytes, 1);
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: [ctx.backend],
+    graphOptimizationLevel: 'all',
+  });
+  const inputName = manifest.input.name ?? session.inputNames[0]!;
+  const outputName = manifest.output.name ?? session.outputNames[0]!;
+  const shape = tensorShape(manifest.input.size, manifest.input.layout);
+  try {
+    if (!session.inputNames.includes(inputName)) throw new ModelMismatchError(`model has no input "${inputName}" (inputs: ${session.inputNames.join(', ')})`);
+    if (!session.outputNames.includes(outputName)) throw new ModelMismatchError(`model has no output "${outputName}" (outputs: ${session.outputNames.join(', ')})`);
+    checkInputShape(session, inputName, shape);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+
+  let released = false;
+  return {
+    engine: 'ort',
+    backend: ctx.backend,
+    async run(input) {
+      const tensor = new ort.Tensor('float32', input, shape);
+      const results = await session.run({ [inputName]: tensor });
+      try {
+        const out = results[outputName]!;
+        return Float32Array.from((await out.getData()) as Float32Array);
+      } finally {
+        for (const t of Object.values(results)) t.dispose();
+        tensor.dispose();
+      }
+    },
+    async dispose() {
+      if (released) return;
+      released = true;
+      await session.release();
+    },
+  };
+}

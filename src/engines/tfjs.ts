@@ -1,0 +1,112 @@
+/**
+ * TensorFlow.js engine for `tfjs-layers` and `tfjs-graph` manifests. The model
+ * is built from the verified bytes already downloaded (tf.io.fromMemory), so
+ * tfjs itself never touches the network. tfjs has one global active backend:
+ * each run switches to this engine's backend if another classifier moved it.
+ */
+import type * as Tf from '@tensorflow/tfjs';
+import { tensorShape } from '../preprocess/tensor.js';
+import type { BackendName } from '../types.js';
+import { SerialQueue } from '../queue.js';
+import type { Engine, EngineContext } from './engine.js';
+
+/**
+ * tfjs keeps ONE active backend per page. Two classifiers on different tfjs
+ * backends (or one initialising while another runs) would switch it under
+ * each other, so every init and run goes through this page-wide queue.
+ */
+const tfjsQueue = new SerialQueue();
+
+type TfModule = typeof Tf;
+type Model = Tf.LayersModel | Tf.GraphModel;
+
+async function importBackend(backend: BackendName, ctx: EngineContext): Promise<void> {
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(ctx.wasmPaths.tfjs);
+    wasm.setThreadsCount(ctx.wasmThreads);
+  } else if (backend === 'webgpu') {
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } // webgl ships with @tensorflow/tfjs
+}
+
+/**
+ * tf.setBackend only answers true/false and logs the reason with console.warn;
+ * capture that text so our fallback list can say why.
+ */
+async function setBackendExplained(tf: TfModule, backend: BackendName): Promise<void> {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  };
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(backend);
+    await tf.ready();
+  } finally {
+    console.warn = warn;
+  }
+  if (!ok || tf.getBackend() !== backend) {
+    throw new Error(`tfjs could not initialise its ${backend} backend${warnings.length ? `: ${warnings.join('; ')}` : ''}`);
+  }
+}
+
+function concatShards(shards: Uint8Array[]): ArrayBuffer {
+  const total = shards.reduce((n, s) => n + s.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const s of shards) {
+    out.set(s, offset);
+    offset += s.byteLength;
+  }
+  return out.buffer;
+}
+
+async function buildModel(tf: TfModule, ctx: EngineContext): Promise<Model> {
+  const { manifest, files } = ctx.model;
+  const modelJson = JSON.parse(new TextDecoder().decode(files.get(manifest.files.model)!)) as Tf.io.ModelJSON;
+  const shardNames = modelJson.weightsManifest.flatMap((g) => g.paths);
+  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  const shards = shardNames.map((name) => {
+    const bytes = files.get(name);
+    if (!bytes) throw new Error(`weight shard ${name} listed in model.json was not downloaded`);
+    return bytes;
+  });
+  const { weightsManifest: _unused, ...artifacts } = modelJson;
+  const handler = tf.io.fromMemory({ ...artifacts, weightSpecs, weightData: concatShards(shards) } as Tf.io.ModelArtifacts);
+  return manifest.format === 'tfjs-graph' ? tf.loadGraphModel(handler) : tf.loadLayersModel(handler);
+}
+
+export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
+  const tf = await import('@tensorflow/tfjs');
+  const model = await tfjsQueue.run(async () => {
+    await importBackend(ctx.backend, ctx);
+    await setBackendExplained(tf, ctx.backend);
+    return buildModel(tf, ctx);
+  });
+  const shape = tensorShape(ctx.model.manifest.input.size, ctx.model.manifest.input.layout);
+  let disposed = false;
+  return {
+    engine: 'tfjs',
+    backend: ctx.backend,
+    run: (input) => tfjsQueue.run(async () => {
+      if (tf.getBackend() !== ctx.backend) await setBackendExplained(tf, ctx.backend);
+      // tidy frees the input and intermediates; the output is kept until read.
+      const output = tf.tidy(() => {
+        const result = model.predict(tf.tensor(input, shape, 'float32'));
+        return Array.isArray(result) ? result[0]! : (result as Tf.Tensor);
+      });
+      try {
+        return Float32Array.from(await output.data<'float32'>());
+      } finally {
+        output.dispose();
+      }
+    }),
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await tfjsQueue.run(async () => model.dispose());
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Turns any accepted input into something drawImage can take, after the
+ * checks that must happen first: size limits (before reading or decoding),
+ * content sniffing (magic bytes), pixel-count limit from the header (so a
+ * decompression bomb is never allocated). EXIF orientation is applied by
+ * createImageBitmap (`imageOrientation: 'from-image'`), as browsers display it.
+ */
+import { ClassifierError, describeError } from '../errors.js';
+import type { InputLimits } from '../options.js';
+import type { ImageInput } from '../types.js';
+import { ACCEPTED_IMAGE_TYPES, type SniffResult, sniffImage } from './sniff.js';
+
+export interface Drawable {
+  source: CanvasImageSource;
+  /** Size after orientation. */
+  width: number;
+  height: number;
+  /** Encoded bytes (Blob inputs only): the result-cache key is their hash. */
+  bytes: Uint8Array | null;
+  warnings: string[];
+  /** Frees what decoding allocated (ImageBitmaps we created). */
+  release(): void;
+}
+
+const ACCEPTED_OBJECTS = 'Blob/File, ImageBitmap, HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, ImageData, HTMLVideoElement or VideoFrame';
+
+const isA = <T>(ctor: string, value: unknown): value is T => {
+  const C = (globalThis as Record<string, unknown>)[ctor];
+  return typeof C === 'function' && value instanceof (C as abstract new (...args: never[]) => unknown);
+};
+
+function unsupported(what: string): ClassifierError {
+  return new ClassifierError('UNSUPPORTED_INPUT', `Cannot classify ${what}. Accepted: ${ACCEPTED_OBJECTS}; encoded images as ${ACCEPTED_IMAGE_TYPES.join(', ')}.`, { details: { received: what } });
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  return `a ${(value as object).constructor?.name ?? 'object'}`;
+}
+
+export function checkPixels(width: number, height: number, limits: InputLimits): void {
+  if (width * height > limits.maxPixels) {
+    throw new ClassifierError('INPUT_TOO_LARGE', `Image is ${width}x${height} = ${(width * height / 1e6).toFixed(1)} megapixels; the limit is ${(limits.maxPixels / 1e6).toFixed(1)} (option limits.maxPixels).`, {
+      details: { width, height, maxPixels: limits.maxPixels },
+    });
+  }
+}
+
+/** Observations worth surfacing without failing (documented in the README). */
+function encodedWarnings(bytes: Uint8Array, info: SniffResult): string[] {
+  const warnings: string[] = [];
+  const n = bytes.length;
+  if (info.format === 'jpeg' && !(bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9)) {
+    warnings.push('JPEG has no end-of-image marker: the file is truncated and part of the picture is missing.');
+  }
+  if (Math.min(info.width, info.height) < 32) warnings.push(`Image is only ${info.width}x${info.height} px: predictions on so few pixels are unreliable.`);
+  return warnings;
+}
+
+async function decodeBlob(blob: Blob, limits: InputLimits): Promise<Drawable> {
+  if (blob.size > limits.maxBytes) {
+    throw new ClassifierError('INPUT_TOO_LARGE', `Input is ${(blob.size / 1e6).toFixed(1)} MB; the limit is ${(limits.maxBytes / 1e6).toFixed(1)} MB (option limits.maxBytes).`, {
+      details: { bytes: blob.size, maxBytes: limits.maxBytes },
+    });
+  }
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const info = sniffImage(bytes);
+  checkPixels(info.width, info.height, limits);
+  let bitmap: ImageBitmap;
+  try {
+    // Typed by content, not by the (possibly wrong) name or type of the Blob.
+    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: info.mime }), { imageOrientation: 'from-image', premultiplyAlpha: 'default' });
+  } catch (error) {
+    throw new ClassifierError('DECODE_FAILED', `The ${info.format.toUpperCase()} image could not be decoded (corrupt or truncated data): ${describeError(error)}`, {
+      cause: error,
+      details: { format: info.format },
+    });
+  }
+  return { source: bitmap, width: bitmap.width, height: bitmap.height, bytes, warnings: encodedWarnings(bytes, info), release: () => bitmap.close() };
+}
+
+const keep = (source: CanvasImageSource, width: number, height: number): Drawable => ({ source, width, height, bytes: null, warnings: [], release: () => {} });
+
+function nonEmpty(width: number, height: number, what: string): void {
+  if (!(width > 0 && height > 0)) throw new ClassifierError('UNSUPPORTED_INPUT', `${what} has no pixels (${width}x${height}).`, { details: { width, height } });
+}
+
+/** @throws ClassifierError UNSUPPORTED_INPUT, INPUT_TOO_LARGE or DECODE_FAILED */
+export async function toDrawable(input: ImageInput, limits: InputLimits): Promise<Drawable> {
+  if (isA<Blob>('Blob', input)) return decodeBlob(input, limits);
+  if (isA<ImageBitmap>('ImageBitmap', input)) {
+    nonEmpty(input.width, input.height, 'The ImageBitmap (closed?)');
+    checkPixels(input.width, input.height, limits);
+    return keep(input, input.width, input.height);
+  }
+  if (isA<HTMLImageElement>('HTMLImageElement', input)) {
+    try {
+      if (!input.complete || input.naturalWidth === 0) await input.decode();
+    } catch (error) {
+      throw new ClassifierError('DECODE_FAILED', `The <img> (${input.currentSrc || input.src || 'no src'}) could not be decoded: ${describeError(error)}`, { cause: error });
+    }
+    nonEmpty(input.naturalWidth, input.naturalHeight, 'The <img>');
+    checkPixels(input.naturalWidth, input.naturalHeight, limits);
+    return keep(input, input.naturalWidth, input.naturalHeight);
+  }
+  if (isA<HTMLCanvasElement>('HTMLCanvasElement', input) || isA<OffscreenCanvas>('OffscreenCanvas', input)) {
+    nonEmpty(input.width, input.height, 'The canvas');
+    checkPixels(input.width, input.height, limits);
+    return keep(input, input.width, input.height);
+  }
+  if (isA<ImageData>('ImageData', input)) {
+    nonEmpty(input.width, input.height, 'The ImageData');
+    checkPixels(input.width, input.height, limits);
+    const bitmap = await createImageBitmap(input);
+    return { ...keep(bitmap, bitmap.width, bitmap.height), release: () => bitmap.close() };
+  }
+  if (isA<HTMLVideoElement>('HTMLVideoElement', input)) {
+    if (input.readyState < 2 /* HAVE_CURRENT_DATA */) {
+      throw new ClassifierError('DECODE_FAILED', 'The <video> has no current frame yet (readyState < HAVE_CURRENT_DATA): wait for "loadeddata".', { details: { readyState: input.readyState } });
+    }
+    nonEmpty(input.videoWidth, input.videoHeight, 'The <video>');
+    checkPixels(input.videoWidth, input.videoHeight, limits);
+    return keep(input, input.videoWidth, input.videoHeight);
+  }
+  if (isA<VideoFrame>('VideoFrame', input)) {
+    nonEmpty(input.displayWidth, input.displayHeight, 'The VideoFrame (closed?)');
+    checkPixels(input.displayWidth, input.displayHeight, limits);
+    return keep(input, input.displayWidth, input.displayHeight);
+  }
+  throw unsupported(describeValue(input));
+}

@@ -1,0 +1,151 @@
+/**
+ * Public types: the manifest contract, options, results. Type-only module
+ * (no runtime code), kept apart from behaviour.
+ */
+
+/** A backend an engine can run on. */
+export type BackendName = 'webgpu' | 'webgl' | 'wasm';
+/** The runtime behind the backend: onnxruntime-web or TensorFlow.js. */
+export type EngineName = 'ort' | 'tfjs';
+export type ModelFormat = 'onnx' | 'tfjs-layers' | 'tfjs-graph';
+export type ResizeMode = 'crop' | 'stretch' | 'letterbox';
+export type TensorLayout = 'NCHW' | 'NHWC';
+export type Activation = 'softmax' | 'sigmoid' | 'none';
+
+/** The model manifest (`manifest.json`), validated on load. See README "Manifest". */
+export interface ModelManifest {
+  name: string;
+  version: string;
+  description?: string | undefined;
+  format: ModelFormat;
+  /** `model`: the ONNX file or tfjs `model.json`; `weights`: tfjs weight shards (optional: read from model.json). */
+  files: { model: string; weights?: string[] | undefined };
+  /** Hex SHA-256 of every file the model needs (model, shards, labels file). */
+  sha256: Record<string, string>;
+  /** Optional byte sizes, used for an accurate download progress total. */
+  bytes?: Record<string, number> | undefined;
+  input: InputSpec;
+  output: OutputSpec;
+  /** A labels file (one label per line) or the labels inline. */
+  labels: string | string[];
+}
+
+export interface InputSpec {
+  /** Graph input name (ONNX); defaults to the model's first input. */
+  name?: string | undefined;
+  /** [height, width] the model takes. */
+  size: [number, number];
+  layout: TensorLayout;
+  /** crop: scale the shorter side to `shorterSide` (default: the crop size) then center-crop; stretch; letterbox (pad). */
+  resize: { mode: ResizeMode; shorterSide?: number | undefined };
+  /** Multiplies 0..255 pixel values first. */
+  scale: number;
+  /** Per channel, in `channels` order; applied as (pixel * scale - mean) / std. */
+  mean: [number, number, number];
+  std: [number, number, number];
+  channels: 'RGB' | 'BGR';
+}
+
+export interface OutputSpec {
+  name?: string | undefined;
+  activation: Activation;
+}
+
+/** Progress of model download and warm-up, for a progress bar. */
+export interface LoadProgress {
+  phase: 'manifest' | 'download' | 'verify' | 'init' | 'warmup' | 'ready';
+  /** Bytes downloaded so far over all files (download phase); otherwise equal to total. */
+  loaded: number;
+  /** Total bytes when known (from the manifest's `bytes` or Content-Length), else 0. */
+  total: number;
+  /** File being downloaded, or the backend being initialised. */
+  detail?: string;
+}
+
+/** A backend that was tried and not used, and why. */
+export interface BackendFallback {
+  backend: BackendName;
+  reason: string;
+}
+
+/** What the probes found out about a backend before it was tried. */
+export interface BackendCapability {
+  backend: BackendName;
+  available: boolean;
+  /** `software` when the GPU is emulated (SwiftShader, llvmpipe, a WebGPU fallback adapter). */
+  kind: 'hardware' | 'software' | 'cpu' | 'unknown';
+  /** Human-readable: adapter/renderer description, SIMD/threads for wasm. */
+  description: string;
+  /** Why it is unavailable, when it is. */
+  reason?: string;
+}
+
+/** WebGPU adapter facts (reported so a software fallback adapter is never a surprise). */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+export interface Category {
+  label: string;
+  index: number;
+  /** 0..1 after the manifest's activation. */
+  score: number;
+}
+
+export interface StageTimings {
+  decodeMs: number;
+  preprocessMs: number;
+  inferenceMs: number;
+  totalMs: number;
+}
+
+export interface ClassificationResult {
+  /** Best classes first. */
+  top: Category[];
+  /** Every class's probability (after activation), index order of the labels. */
+  scores: Float32Array;
+  backend: BackendName;
+  engine: EngineName;
+  /** True when the result came from the result cache (no decode, no inference). */
+  cached: boolean;
+  timings: StageTimings;
+  /** Non-fatal observations (e.g. an image far smaller than the model input). */
+  warnings: string[];
+}
+
+export interface ClassifyOptions {
+  /** How many classes in `top`. @defaultValue 5 */
+  topK?: number;
+}
+
+/**
+ * Anything the library can classify. Blobs are sniffed by content (never by
+ * name); animated GIF/WebP use their first frame; video uses its current frame.
+ */
+export type ImageInput =
+  | Blob
+  | ImageBitmap
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | ImageData
+  | HTMLVideoElement
+  | VideoFrame;
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  size: number;
+  maxEntries: number;
+}
+
+export interface ClassifierStats {
+  cache: CacheStats | null;
+  /** Inferences actually run (cache hits excluded). */
+  runs: number;
+  backend: BackendName;
+  engine: EngineName;
+}
