@@ -11,7 +11,7 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-const sharedData = resolve(__dirname, '..', 'shared', 'data');
+const sharedData = resolve(import.meta.dirname, '..', 'shared', 'data');
 const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.txt': 'text/plain', '.onnx': 'application/octet-stream' };
 
 /**

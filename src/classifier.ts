@@ -196,6 +196,7 @@ export async function createClassifier(options: ClassifierOptions): Promise<Clas
   try {
     selection = await selectBackend({
       model,
+      preference: resolved.backends,
       candidates: orderCandidates(resolved.backends, probed.capabilities),
       capabilities: probed.capabilities,
       createEngine: (backend) => factory({ model, backend, wasmPaths: resolved.wasmPaths, wasmThreads: probed.wasmThreads }),

@@ -73,6 +73,13 @@ function documentBase(): string {
   return typeof document !== 'undefined' ? document.baseURI : globalThis.location?.href ?? 'http://localhost/';
 }
 
+function positiveInteger(name: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value as number;
+}
+
 function positiveNumber(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new TypeError(`${name} must be a positive number, got ${String(value)}`);
@@ -102,7 +109,7 @@ export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
   }
   let cacheEntries = DEFAULT_CACHE_ENTRIES;
   if (options.cache === false) cacheEntries = 0;
-  else if (options.cache !== undefined) cacheEntries = positiveNumber('options.cache.maxEntries', options.cache.maxEntries);
+  else if (options.cache !== undefined) cacheEntries = positiveInteger('options.cache.maxEntries', options.cache.maxEntries);
 
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   positiveNumber('options.limits.maxBytes', limits.maxBytes);
@@ -110,7 +117,7 @@ export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
 
   const hardware = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
   const wasmThreads = options.wasmThreads ?? Math.min(4, hardware);
-  positiveNumber('options.wasmThreads', wasmThreads);
+  positiveInteger('options.wasmThreads', wasmThreads);
 
   return {
     model: model instanceof URL ? model.href : model,
@@ -124,7 +131,7 @@ export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
       ort: new URL(options.wasmPaths?.ort ?? '/wasm/ort/', base).href,
       tfjs: new URL(options.wasmPaths?.tfjs ?? '/wasm/tfjs/', base).href,
     },
-    wasmThreads: Math.floor(wasmThreads),
+    wasmThreads,
     persistModel: options.persistModel ?? true,
     modelCacheName: options.modelCacheName ?? DEFAULT_MODEL_CACHE,
   };

@@ -37,6 +37,8 @@ export function orderCandidates(preference: 'auto' | readonly BackendName[], cap
 
 export interface SelectRequest {
   model: LoadedModel;
+  /** 'auto' adds a note for each emulated GPU it ranked after the backend chosen. */
+  preference: 'auto' | readonly BackendName[];
   candidates: BackendName[];
   capabilities: readonly BackendCapability[];
   createEngine: (backend: BackendName) => Promise<Engine>;
@@ -47,6 +49,15 @@ export interface SelectRequest {
 export interface Selection {
   engine: Engine;
   fallbacks: BackendFallback[];
+}
+
+/** Emulated GPUs that 'auto' put after the chosen backend: say why they were not used. */
+function rankedBelow(order: readonly BackendName[], chosen: BackendName, capabilities: readonly BackendCapability[]): BackendFallback[] {
+  return order.slice(order.indexOf(chosen) + 1).flatMap((backend) => {
+    const cap = capabilities.find((c) => c.backend === backend);
+    if (cap?.kind !== 'software') return [];
+    return [{ backend, reason: `not tried: emulated GPU (${cap.description}); 'auto' ranks it after ${chosen}, which is faster on the CPU` }];
+  });
 }
 
 async function warmUp(engine: Engine, input: Float32Array, labelCount: number): Promise<void> {
@@ -71,6 +82,7 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
       engine = await req.createEngine(backend);
       req.onProgress({ phase: 'warmup', loaded: 0, total: 0, detail: backend });
       await warmUp(engine, req.warmupInput, req.model.labels.length);
+      if (req.preference === 'auto') fallbacks.push(...rankedBelow(req.candidates, backend, req.capabilities));
       return { engine, fallbacks };
     } catch (error) {
       await engine?.dispose().catch(() => undefined);

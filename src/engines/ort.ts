@@ -26,7 +26,13 @@ function configure(ort: OrtModule, ctx: EngineContext): void {
 
 /** Rejects a model whose declared input cannot take the manifest's tensor (e.g. MNIST [1,1,28,28]). */
 function checkInputShape(session: Ort.InferenceSession, inputName: string, expected: number[]): void {
-  const meta = (session as { inputMetadata?: readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[] }).inputMetadata;
+  type Meta = readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[];
+  let meta: Meta | undefined;
+  try {
+    meta = (session as { inputMetadata?: Meta }).inputMetadata;
+  } catch {
+    return; // the WebGL EP cannot report metadata; the warm-up run checks the shape instead
+  }
   const input = meta?.find((m) => m.name === inputName);
   if (!input?.isTensor || !input.shape) return;
   const dims = input.shape;

@@ -25,7 +25,7 @@ export async function openModelCache(name: string): Promise<Cache | null> {
 }
 
 /** Text shown when a file is clearly not what it should be (a common deployment mistake). */
-function sniffWrongContent(bytes: Uint8Array): string | null {
+export function sniffWrongContent(bytes: Uint8Array): string | null {
   const head = new TextDecoder().decode(bytes.subarray(0, 256)).trimStart().toLowerCase();
   if (head.startsWith('version https://git-lfs')) return 'a Git LFS pointer, not the file itself (run `git lfs pull` where it is hosted)';
   if (head.startsWith('<!doctype html') || head.startsWith('<html')) return 'an HTML page (wrong URL, or a server that rewrites unknown paths to index.html)';

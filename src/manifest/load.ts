@@ -5,7 +5,7 @@
  */
 import { ClassifierError, describeError } from '../errors.js';
 import type { LoadProgress, ModelManifest } from '../types.js';
-import { fetchVerified, openModelCache } from './fetch.js';
+import { fetchVerified, openModelCache, sniffWrongContent } from './fetch.js';
 import { validateManifest } from './schema.js';
 
 export interface LoadedModel {
@@ -90,7 +90,13 @@ export async function loadModel(source: string | ModelManifest, options: LoadMod
     });
 
   const files = new Map<string, Uint8Array>();
-  files.set(manifest.files.model, await fetchFile(manifest.files.model));
+  const modelBytes = await fetchFile(manifest.files.model);
+  // Even with a matching sha256 (a manifest generated from a broken file), say plainly what the file is.
+  const wrong = modelBytes.byteLength === 0 ? 'empty (0 bytes)' : sniffWrongContent(modelBytes);
+  if (wrong) {
+    throw new ClassifierError('MODEL_LOAD_FAILED', `Model file ${fileUrl(manifest.files.model)} is ${wrong}, not a model.`, { details: { url: fileUrl(manifest.files.model) } });
+  }
+  files.set(manifest.files.model, modelBytes);
   if (manifest.format !== 'onnx') {
     const shards = manifest.files.weights ?? tfjsShardNames(files.get(manifest.files.model)!);
     const bytes = await Promise.all(shards.map(fetchFile));
