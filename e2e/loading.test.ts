@@ -1,0 +1,71 @@
+/**
+ * Model loading: byte progress for a progress bar, and a second load that
+ * works with the network off (files from the Cache API, re-verified).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { LoadProgress } from '../src/types.js';
+import { type BrowserSession, openDemo } from './helpers/browser.js';
+
+const MODEL = '/models/nsfw-mobilenet-v2/manifest.json';
+
+describe('model loading', () => {
+  let session: BrowserSession;
+  beforeAll(async () => {
+    session = await openDemo();
+  });
+  afterAll(async () => {
+    expect(session.blocked, 'non-localhost requests').toEqual([]);
+    await session.close();
+  });
+
+  test('reports download progress in bytes up to the total, then warm-up and ready', async () => {
+    const events = await session.page.evaluate(async (model) => {
+      const seen: LoadProgress[] = [];
+      const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], onProgress: (p) => seen.push({ ...p }) });
+      await clf.dispose();
+      return seen;
+    }, MODEL);
+    const downloads = events.filter((e) => e.phase === 'download');
+    expect(downloads.length).toBeGreaterThan(1);
+    const last = downloads.at(-1)!;
+    // The manifest lists every file's size: model.json + shard + labels.
+    expect(last.total).toBeGreaterThan(2_500_000);
+    expect(last.loaded).toBe(last.total);
+    for (let i = 1; i < downloads.length; i++) expect(downloads[i]!.loaded).toBeGreaterThanOrEqual(downloads[i - 1]!.loaded);
+    const phases = [...new Set(events.map((e) => e.phase))];
+    expect(phases).toEqual(['manifest', 'download', 'verify', 'init', 'warmup', 'ready']);
+  });
+
+  test('a second load works offline from the Cache API', async () => {
+    await session.page.evaluate(async (model) => {
+      await (await window.inpageClassifier.createClassifier({ model, backends: ['wasm'] })).dispose();
+    }, MODEL);
+    // The wasm binary is already compiled in this page; the model files must come from the cache.
+    await session.page.context().setOffline(true);
+    try {
+      const result = await session.page.evaluate(async (model) => {
+        const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'] });
+        const r = await clf.classifyTensor(new Float32Array(224 * 224 * 3).fill(0.5));
+        await clf.dispose();
+        return { labels: r.top.map((t) => t.label).sort(), cached: await caches.keys() };
+      }, MODEL);
+      expect(result.labels).toEqual(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
+      expect(result.cached).toContain('inpage-classifier-models-v1');
+    } finally {
+      await session.page.context().setOffline(false);
+    }
+  });
+
+  test('a tampered cached file is not used: it is dropped and fetched again', async () => {
+    const out = await session.page.evaluate(async (model) => {
+      const cache = await caches.open('inpage-classifier-models-v1');
+      const shardUrl = new URL('/models/nsfw-mobilenet-v2/group1-shard1of1.bin', location.href).href;
+      await cache.put(shardUrl, new Response(new Uint8Array([1, 2, 3])));
+      const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'] });
+      const healed = (await (await cache.match(shardUrl))!.arrayBuffer()).byteLength;
+      await clf.dispose();
+      return healed;
+    }, MODEL);
+    expect(out).toBeGreaterThan(2_000_000);
+  });
+});
