@@ -44,7 +44,7 @@ export class Classifier {
     this.#engine = init.engine;
     this.#options = init.options;
     this.#cache = init.options.cacheEntries > 0 ? new ResultCache(init.options.cacheEntries) : null;
-    this.#canvas = new CanvasPreprocessor(init.model.manifest.input, init.options.background);
+    this.#canvas = new CanvasPreprocessor(init.model.manifest.input, init.options.background, init.options.resampling);
     this.fallbacks = Object.freeze([...init.fallbacks]);
     this.capabilities = Object.freeze([...init.capabilities]);
     this.adapter = init.adapter;

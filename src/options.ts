@@ -26,6 +26,13 @@ export interface ClassifierOptions {
   /** Colour transparent pixels are composited on (CSS colour). @defaultValue '#ffffff' */
   background?: string;
   /**
+   * How images are resized to the model input. 'antialiased': a triangle
+   * filter like PIL/torchvision (matches a Python server's preprocessing;
+   * costs a few ms of JS per image); 'canvas': one drawImage (faster, drifts
+   * from server results). @defaultValue 'antialiased'
+   */
+  resampling?: 'antialiased' | 'canvas';
+  /**
    * Folder URLs the wasm binaries are served from (the app's own files, never a
    * CDN). `npm ci` copies them to `public/wasm/ort/` and `public/wasm/tfjs/`.
    * @defaultValue { ort: '/wasm/ort/', tfjs: '/wasm/tfjs/' } resolved against the document
@@ -63,6 +70,7 @@ export interface ResolvedOptions {
   onProgress: (progress: LoadProgress) => void;
   limits: InputLimits;
   background: string;
+  resampling: 'antialiased' | 'canvas';
   wasmPaths: { ort: string; tfjs: string };
   wasmThreads: number;
   persistModel: boolean;
@@ -96,6 +104,9 @@ export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
     throw new TypeError('options.model must be a manifest URL or a manifest object');
   }
   const base = documentBase();
+  if (options.resampling !== undefined && options.resampling !== 'antialiased' && options.resampling !== 'canvas') {
+    throw new TypeError(`options.resampling must be 'antialiased' or 'canvas', got ${String(options.resampling)}`);
+  }
   const backends = options.backends ?? 'auto';
   if (backends !== 'auto') {
     if (!Array.isArray(backends) || backends.length === 0) {
@@ -127,6 +138,7 @@ export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
     onProgress: options.onProgress ?? (() => {}),
     limits,
     background: options.background ?? '#ffffff',
+    resampling: options.resampling ?? 'antialiased',
     wasmPaths: {
       ort: new URL(options.wasmPaths?.ort ?? '/wasm/ort/', base).href,
       tfjs: new URL(options.wasmPaths?.tfjs ?? '/wasm/tfjs/', base).href,

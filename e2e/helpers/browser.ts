@@ -1,18 +1,10 @@
 /**
- * Debian Chromium driven by Playwright. Every request that is not to
- * localhost is blocked and recorded: tests assert the list stays empty, which
- * proves nothing is fetched from a CDN or hub.
+ * Opens the demo page (served by the e2e global setup) in Debian Chromium
+ * with every non-localhost request blocked (tools/browser/launch.ts).
  */
-import { existsSync } from 'node:fs';
-import { type Browser, type Page, chromium } from 'playwright';
+import type { Browser, Page } from 'playwright';
 import { inject } from 'vitest';
-
-export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error('Chromium not found: run `npm test` (its pretest installs it) or set CHROMIUM_PATH');
-  return found;
-}
+import { launchLocalBrowser } from '../../tools/browser/launch.js';
 
 export interface BrowserSession {
   browser: Browser;
@@ -31,27 +23,15 @@ export interface LaunchOptions {
   query?: string;
 }
 
-const LOCAL = /^(https?|wss?):\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//;
-
 export async function openDemo(options: LaunchOptions = {}): Promise<BrowserSession> {
-  const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
-  if (options.webgpu ?? true) args.push('--enable-unsafe-webgpu');
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args });
-  const context = await browser.newContext();
-  const blocked: string[] = [];
+  const local = await launchLocalBrowser(options.webgpu ?? true);
+  const page = await local.context.newPage();
   const logs: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (LOCAL.test(url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    blocked.push(url);
-    return route.abort('blockedbyclient');
-  });
-  const page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') logs.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
   await page.goto(new URL(options.query ?? '?autoload=0', inject('baseUrl')).href);
   await page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function');
-  return { browser, page, blocked, logs, close: () => browser.close() };
+  return { browser: local.browser, page, blocked: local.blocked, logs, close: local.close };
 }

@@ -1,50 +1,13 @@
 /**
- * Test data from ../shared/data (photos, the ImageNet ONNX model, the bad
- * corpus): read by path, never copied into the repo. Tests that need it skip
- * with a clear message where it is absent.
+ * Test data from ../shared/data, read by path (tools/shared-data.ts). Tests
+ * that need it skip with a clear message where it is absent.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { ModelManifest } from '../../src/types.js';
+import { join } from 'node:path';
+import { hasSharedData, imageFiles, SHARED_DATA } from '../../tools/shared-data.js';
 
-export const SHARED_DATA = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data');
-export const hasSharedData = existsSync(join(SHARED_DATA, 'photos'));
+export { hasSharedData, imagenetManifest, ONNX_MODEL_FILE, readShared, sha256, SHARED_DATA } from '../../tools/shared-data.js';
 export const SKIP_NO_DATA = 'needs ../shared/data (test photos and models); absent here, skipped';
 
-export const ONNX_MODEL_FILE = 'mobilenetv2-12-int8-dequantized-fp32.onnx';
-
 export function photoNames(dir = 'photos'): string[] {
-  if (!hasSharedData) return [];
-  return readdirSync(join(SHARED_DATA, dir)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
-}
-
-export function readShared(path: string): Buffer {
-  return readFileSync(join(SHARED_DATA, path));
-}
-
-export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** Manifest object for the shared ImageNet MobileNetV2 (NCHW, torchvision preprocessing, logits). */
-export function imagenetManifest(modelFile = ONNX_MODEL_FILE): ModelManifest {
-  const labels = readShared('labels/imagenet_classes.txt').toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean);
-  return {
-    name: 'imagenet-mobilenetv2',
-    version: '12-fp32',
-    format: 'onnx',
-    files: { model: modelFile },
-    sha256: { [modelFile]: sha256(readShared(`models/${modelFile}`)) },
-    input: {
-      name: 'input',
-      size: [224, 224],
-      layout: 'NCHW',
-      resize: { mode: 'crop', shorterSide: 256 },
-      scale: 1 / 255,
-      mean: [0.485, 0.456, 0.406],
-      std: [0.229, 0.224, 0.225],
-      channels: 'RGB',
-    },
-    output: { name: 'output', activation: 'softmax' },
-    labels,
-  };
+  return hasSharedData ? imageFiles(join(SHARED_DATA, dir)) : [];
 }
