@@ -73,6 +73,8 @@ async function classifyFiles(files: Iterable<File>): Promise<void> {
     card.className = 'card';
     card.dataset.file = file.name;
     const img = Object.assign(document.createElement('img'), { alt: file.name, src: URL.createObjectURL(file) });
+    // Files the browser cannot show get a placeholder instead of a broken-image icon.
+    img.onerror = () => img.replaceWith(Object.assign(document.createElement('div'), { className: 'no-preview', textContent: 'no preview' }));
     card.append(img, Object.assign(document.createElement('strong'), { textContent: file.name }));
     results.prepend(card);
     try {

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BackendName, ModelManifest } from '../src/types.js';
+import { loadParityConfig } from '../tools/parity/run.js';
 import { type BrowserSession, openDemo } from './helpers/browser.js';
 import { hasSharedData, imagenetManifest, ONNX_MODEL_FILE, photoNames, SHARED_DATA, SKIP_NO_DATA } from './helpers/data.js';
 import { classifyUrl, createInPage } from './helpers/page-api.js';
@@ -17,8 +18,8 @@ const DEFAULT_MODEL_DIR = join(import.meta.dirname, '..', 'public', 'models', 'n
 
 /** How many photos each backend classifies (emulated GPUs take seconds per image). */
 const PHOTOS_PER_BACKEND: Record<BackendName, number> = { wasm: Infinity, webgl: 3, webgpu: 2 };
-/** Max |Δprob| vs the Node reference on the identical tensor (float32 kernels differ in summation order). */
-const TOLERANCE: Record<BackendName, number> = { wasm: 1e-4, webgl: 1e-3, webgpu: 1e-3 };
+/** Max |Δprob| vs the Node reference on the identical tensor: the parity thresholds (docs/parity.md). */
+const TOLERANCE = loadParityConfig().tensor.maxAbsDiffProb;
 
 interface EngineCase {
   engine: 'ort' | 'tfjs';

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ModelManifest } from '../src/types.js';
-import { type BrowserSession, openDemo } from './helpers/browser.js';
+import { useDemoSession } from './helpers/browser.js';
 import { hasSharedData, imagenetManifest, readShared, sha256, SHARED_DATA, SKIP_NO_DATA } from './helpers/data.js';
 import { classifyUrl, createInPage } from './helpers/page-api.js';
 
@@ -56,14 +56,9 @@ const EXPECTED: Record<string, Expect> = {
 };
 
 describe.skipIf(!hasSharedData)(`bad and tricky inputs (${hasSharedData ? 'shared bad/ corpus' : SKIP_NO_DATA})`, () => {
-  let session: BrowserSession;
+  const demo = useDemoSession();
   beforeAll(async () => {
-    session = await openDemo();
-    await createInPage(session.page, { model: imagenetManifest(), backends: ['wasm'], baseUrl: '/shared-data/models/' });
-  });
-  afterAll(async () => {
-    expect(session.blocked, 'non-localhost requests').toEqual([]);
-    await session.close();
+    await createInPage(demo().page, { model: imagenetManifest(), backends: ['wasm'], baseUrl: '/shared-data/models/' });
   });
 
   test('the table covers every file in bad/', () => {
@@ -72,7 +67,7 @@ describe.skipIf(!hasSharedData)(`bad and tricky inputs (${hasSharedData ? 'share
   });
 
   test.each(Object.entries(EXPECTED))('%s', async (file, expected) => {
-    const outcome = await classifyUrl(session.page, `/shared-data/bad/${file}`);
+    const outcome = await classifyUrl(demo().page, `/shared-data/bad/${file}`);
     if ('error' in expected) {
       expect(outcome.ok ? `classified as ${outcome.result.top[0]!.label}` : outcome.code).toBe(expected.error);
       if (!outcome.ok && expected.error === 'UNSUPPORTED_INPUT') expect(outcome.message).toContain('Accepted:');
@@ -84,14 +79,14 @@ describe.skipIf(!hasSharedData)(`bad and tricky inputs (${hasSharedData ? 'share
       if (expected.warning) expect(outcome.result.warnings.join(' ')).toMatch(expected.warning);
     }
     // The classifier still works after every bad input.
-    const after = await classifyUrl(session.page, '/shared-data/photos/cat_chelsea.png');
+    const after = await classifyUrl(demo().page, '/shared-data/photos/cat_chelsea.png');
     expect(after.ok && CAT.includes(after.result.top[0]!.label)).toBe(true);
   });
 
   test('EXIF-rotated copies classify like the upright reference', async () => {
     const probs: number[] = [];
     for (const f of ['exif_orientation_1_reference.jpg', 'exif_orientation_3.jpg', 'exif_orientation_6.jpg', 'exif_orientation_8.jpg']) {
-      const o = await classifyUrl(session.page, `/shared-data/bad/${f}`);
+      const o = await classifyUrl(demo().page, `/shared-data/bad/${f}`);
       if (!o.ok) throw new Error(o.message);
       probs.push(o.result.scores[o.result.top[0]!.index]!);
     }
@@ -99,7 +94,7 @@ describe.skipIf(!hasSharedData)(`bad and tricky inputs (${hasSharedData ? 'share
   });
 
   test('non-image values and unusable objects reject with typed errors', async () => {
-    const codes = await session.page.evaluate(async () => {
+    const codes = await demo().page.evaluate(async () => {
       const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
       const code = async (fn: () => Promise<unknown>) => fn().then(() => 'resolved', (e: { code?: string }) => e.code ?? 'untyped');
       const closed = await createImageBitmap(new ImageData(4, 4));
@@ -128,33 +123,26 @@ describe.skipIf(!hasSharedData)(`bad and tricky inputs (${hasSharedData ? 'share
   });
 
   test('dispose: later calls reject with DISPOSED', async () => {
-    const code = await session.page.evaluate(async () => {
+    const code = await demo().page.evaluate(async () => {
       const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
       await clf.dispose();
       await clf.dispose(); // idempotent
       return clf.classifyTensor(new Float32Array(3 * 224 * 224)).then(() => 'resolved', (e: { code?: string }) => e.code);
     });
     expect(code).toBe('DISPOSED');
-    await createInPage(session.page, { model: imagenetManifest(), backends: ['wasm'], baseUrl: '/shared-data/models/' });
+    await createInPage(demo().page, { model: imagenetManifest(), backends: ['wasm'], baseUrl: '/shared-data/models/' });
   });
 });
 
 describe.skipIf(!hasSharedData)(`broken model files (${hasSharedData ? 'shared bad/models' : SKIP_NO_DATA})`, () => {
-  let session: BrowserSession;
-  beforeAll(async () => {
-    session = await openDemo();
-  });
-  afterAll(async () => {
-    expect(session.blocked, 'non-localhost requests').toEqual([]);
-    await session.close();
-  });
+  const demo = useDemoSession();
 
   /** The ImageNet manifest pointed at a file of bad/models/, with that file's real sha256 unless told otherwise. */
   function manifestFor(file: string, sha = sha256(readShared(`bad/models/${file}`))): ModelManifest {
     const m = imagenetManifest();
     return { ...m, files: { model: file }, sha256: { [file]: sha } };
   }
-  const create = (model: ModelManifest) => createInPage(session.page, { model, backends: ['wasm'], baseUrl: '/shared-data/bad/models/' });
+  const create = (model: ModelManifest) => createInPage(demo().page, { model, backends: ['wasm'], baseUrl: '/shared-data/bad/models/' });
 
   test('sha256 mismatch: MODEL_INTEGRITY, naming what the server sent', async () => {
     const realSha = imagenetManifest().sha256['mobilenetv2-12-int8-dequantized-fp32.onnx']!;
@@ -179,6 +167,6 @@ describe.skipIf(!hasSharedData)(`broken model files (${hasSharedData ? 'shared b
 
   test('an invalid manifest: MANIFEST_INVALID naming the field', async () => {
     const m = imagenetManifest();
-    await expect(createInPage(session.page, { model: { ...m, input: { ...m.input, layout: 'CHW' as never } } })).rejects.toThrow(/MANIFEST_INVALID: .*"input\.layout"/);
+    await expect(createInPage(demo().page, { model: { ...m, input: { ...m.input, layout: 'CHW' as never } } })).rejects.toThrow(/MANIFEST_INVALID: .*"input\.layout"/);
   });
 });

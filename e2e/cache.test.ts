@@ -3,26 +3,19 @@
  * a hit returns identical scores without inference, eviction is LRU, and
  * `cache: false` turns it off.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type BrowserSession, openDemo } from './helpers/browser.js';
+import { describe, expect, test } from 'vitest';
+import { useDemoSession } from './helpers/browser.js';
 import { hasSharedData, SKIP_NO_DATA } from './helpers/data.js';
 import { createInPage } from './helpers/page-api.js';
 
 const MODEL = '/models/nsfw-mobilenet-v2/manifest.json';
 
 describe.skipIf(!hasSharedData)(`result cache (${hasSharedData ? 'real photos' : SKIP_NO_DATA})`, () => {
-  let session: BrowserSession;
-  beforeAll(async () => {
-    session = await openDemo();
-  });
-  afterAll(async () => {
-    expect(session.blocked, 'non-localhost requests').toEqual([]);
-    await session.close();
-  });
+  const demo = useDemoSession();
 
   test('a repeated file is a hit: identical scores, cached: true, no extra inference', async () => {
-    await createInPage(session.page, { model: MODEL, backends: ['wasm'] });
-    const out = await session.page.evaluate(async () => {
+    await createInPage(demo().page, { model: MODEL, backends: ['wasm'] });
+    const out = await demo().page.evaluate(async () => {
       const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
       const get = async (p: string) => (await fetch(`/shared-data/photos/${p}`)).blob();
       const cat = await get('cat_chelsea.png');
@@ -40,8 +33,8 @@ describe.skipIf(!hasSharedData)(`result cache (${hasSharedData ? 'real photos' :
   });
 
   test('canvas inputs are keyed by their pixels', async () => {
-    await createInPage(session.page, { model: MODEL, backends: ['wasm'] });
-    const out = await session.page.evaluate(async () => {
+    await createInPage(demo().page, { model: MODEL, backends: ['wasm'] });
+    const out = await demo().page.evaluate(async () => {
       const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
       const bitmap = await createImageBitmap(await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob());
       const canvas = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height });
@@ -56,8 +49,8 @@ describe.skipIf(!hasSharedData)(`result cache (${hasSharedData ? 'real photos' :
   });
 
   test('eviction is least-recently-used, and cache: false never caches', async () => {
-    await createInPage(session.page, { model: MODEL, backends: ['wasm'], cache: { maxEntries: 2 } });
-    const lru = await session.page.evaluate(async () => {
+    await createInPage(demo().page, { model: MODEL, backends: ['wasm'], cache: { maxEntries: 2 } });
+    const lru = await demo().page.evaluate(async () => {
       const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
       const get = async (p: string) => (await fetch(`/shared-data/photos/${p}`)).blob();
       const [a, b, c] = await Promise.all(['apple_red.jpg', 'orange_fruit.jpg', 'house_finch.jpeg'].map(get));
@@ -68,8 +61,8 @@ describe.skipIf(!hasSharedData)(`result cache (${hasSharedData ? 'real photos' :
     });
     expect(lru).toEqual([false, false, true, false, true, false]);
 
-    await createInPage(session.page, { model: MODEL, backends: ['wasm'], cache: false });
-    const off = await session.page.evaluate(async () => {
+    await createInPage(demo().page, { model: MODEL, backends: ['wasm'], cache: false });
+    const off = await demo().page.evaluate(async () => {
       const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
       const img = await (await fetch('/shared-data/photos/apple_red.jpg')).blob();
       const r = [(await clf.classify(img)).cached, (await clf.classify(img)).cached];

@@ -2,24 +2,17 @@
  * Model loading: byte progress for a progress bar, and a second load that
  * works with the network off (files from the Cache API, re-verified).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { LoadProgress } from '../src/types.js';
-import { type BrowserSession, openDemo } from './helpers/browser.js';
+import { useDemoSession } from './helpers/browser.js';
 
 const MODEL = '/models/nsfw-mobilenet-v2/manifest.json';
 
 describe('model loading', () => {
-  let session: BrowserSession;
-  beforeAll(async () => {
-    session = await openDemo();
-  });
-  afterAll(async () => {
-    expect(session.blocked, 'non-localhost requests').toEqual([]);
-    await session.close();
-  });
+  const demo = useDemoSession();
 
   test('reports download progress in bytes up to the total, then warm-up and ready', async () => {
-    const events = await session.page.evaluate(async (model) => {
+    const events = await demo().page.evaluate(async (model) => {
       const seen: LoadProgress[] = [];
       const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], onProgress: (p) => seen.push({ ...p }) });
       await clf.dispose();
@@ -37,13 +30,13 @@ describe('model loading', () => {
   });
 
   test('a second load works offline from the Cache API', async () => {
-    await session.page.evaluate(async (model) => {
+    await demo().page.evaluate(async (model) => {
       await (await window.inpageClassifier.createClassifier({ model, backends: ['wasm'] })).dispose();
     }, MODEL);
     // The wasm binary is already compiled in this page; the model files must come from the cache.
-    await session.page.context().setOffline(true);
+    await demo().page.context().setOffline(true);
     try {
-      const result = await session.page.evaluate(async (model) => {
+      const result = await demo().page.evaluate(async (model) => {
         const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'] });
         const r = await clf.classifyTensor(new Float32Array(224 * 224 * 3).fill(0.5));
         await clf.dispose();
@@ -52,12 +45,12 @@ describe('model loading', () => {
       expect(result.labels).toEqual(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
       expect(result.cached).toContain('inpage-classifier-models-v1');
     } finally {
-      await session.page.context().setOffline(false);
+      await demo().page.context().setOffline(false);
     }
   });
 
   test('a tampered cached file is not used: it is dropped and fetched again', async () => {
-    const out = await session.page.evaluate(async (model) => {
+    const out = await demo().page.evaluate(async (model) => {
       const cache = await caches.open('inpage-classifier-models-v1');
       const shardUrl = new URL('/models/nsfw-mobilenet-v2/group1-shard1of1.bin', location.href).href;
       await cache.put(shardUrl, new Response(new Uint8Array([1, 2, 3])));

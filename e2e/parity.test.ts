@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { defaultGroups } from '../tools/parity.js';
+import { defaultGroups, groupForManifest } from '../tools/parity.js';
 import { formatTable, loadParityConfig, runParity } from '../tools/parity/run.js';
 import { hasSharedData, imageFiles, SHARED_DATA } from '../tools/shared-data.js';
 import { SKIP_NO_DATA } from './helpers/data.js';
@@ -29,4 +29,27 @@ test.skipIf(!hasSharedData)(`parity with the server model within thresholds (${h
   expect(report.runs.filter((r) => r.status === 'unavailable').map((r) => `${r.engine}/${r.backend}: ${r.reason}`)).toEqual([]);
   expect(report.runs.filter((r) => r.status === 'fail').map((r) => `${r.model} ${r.engine}/${r.backend}/${r.preprocess}: ${r.reason}`)).toEqual([]);
   expect(report.runs).toHaveLength(18); // (2 nsfw formats + 1 imagenet) x 3 backends x 2 preprocessings
+});
+
+test.skipIf(!hasSharedData)(`parity against a running server's /predict (--server-url) (${hasSharedData ? 'serve-model' : SKIP_NO_DATA})`, async () => {
+  const { startServer } = await import('../tools/serve-model.js');
+  const { server, model } = await startServer(join(import.meta.dirname, '..', 'public', 'models', 'nsfw-mobilenet-v2-onnx', 'manifest.json'), 0);
+  try {
+    const address = server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/predict`;
+    const group = groupForManifest(join(import.meta.dirname, '..', 'public', 'models', 'nsfw-mobilenet-v2', 'manifest.json'));
+    group.server = { url };
+    const dir = join(SHARED_DATA, 'photos');
+    const report = await runParity({ groups: [group], images: imageFiles(dir).slice(0, 8).map((f) => join(dir, f)), backends: ['wasm'], gpuImages: 0, config: loadParityConfig() });
+    expect(report.reference.runtime).toBe('remote server');
+    const byMode = Object.fromEntries(report.runs.map((r) => [`${r.engine}/${r.preprocess}`, r]));
+    // The remote server hides its tensor; end to end it is the same pipeline as the in-process server model.
+    expect(byMode['tfjs/tensor']?.status).toBe('unavailable');
+    expect(byMode['tfjs/canvas']).toMatchObject({ status: 'pass', images: 8, top1Agreement: 1 });
+    expect(byMode['ort/canvas']).toMatchObject({ status: 'pass', images: 8, top1Agreement: 1 });
+    expect(byMode['ort/canvas']!.maxAbsDiffProb).toBeLessThan(0.05);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await model.release();
+  }
 });

@@ -1,11 +1,14 @@
 /**
  * npm run parity -- [--out parity.json] [--model public/models/<id>/manifest.json]
  *                   [--images <dir>] [--backends wasm,webgl,webgpu] [--gpu-images 3]
+ *                   [--server-url http://host/predict]
  *
  * Default: the default model (tfjs original + its ONNX twin, server = the twin
  * in onnxruntime-node) and, when ../shared/data is present, the ImageNet
  * MobileNetV2 ONNX (NCHW path). Prints a table, writes JSON, exits 1 when a
- * run misses its threshold (parity.config.json).
+ * run misses its threshold (parity.config.json). With --server-url, the
+ * reference is your running server instead (canvas runs only: it does not
+ * expose its tensor); use it with --model.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -56,15 +59,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       images: { type: 'string' },
       backends: { type: 'string', default: 'wasm,webgl,webgpu' },
       'gpu-images': { type: 'string', default: '3' },
+      'server-url': { type: 'string' },
     },
   });
+  if (values['server-url'] && !values.model) {
+    console.error('parity: --server-url needs --model <manifest under public/> for the browser side');
+    process.exit(2);
+  }
   const imagesDir = values.images ?? join(SHARED_DATA, 'photos');
   if (!existsSync(imagesDir)) {
     console.error(`parity: no images: ${imagesDir} does not exist (pass --images <dir>)`);
     process.exit(2);
   }
+  const groups = values.model ? [groupForManifest(values.model)] : defaultGroups();
+  if (values['server-url']) groups[0]!.server = { url: values['server-url'] };
   const report = await runParity({
-    groups: values.model ? [groupForManifest(values.model)] : defaultGroups(),
+    groups,
     images: imageFiles(imagesDir).map((f) => join(imagesDir, f)),
     backends: values.backends!.split(',') as BackendName[],
     gpuImages: Number(values['gpu-images']),

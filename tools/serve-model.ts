@@ -1,7 +1,8 @@
 /**
  * npm run serve-model [-- --model public/models/nsfw-mobilenet-v2-onnx/manifest.json --port 8787]
  * A tiny /predict endpoint: POST the image bytes, get the library's result
- * shape back: { top: [{label, index, score}], model, version }. Listens on
+ * shape back: { top: [{label, index, score}], scores, model, version }
+ * (`scores`: every class's probability, for parity checks). Listens on
  * 127.0.0.1 only.
  */
 import { createServer } from 'node:http';
@@ -28,7 +29,7 @@ export async function startServer(manifestPath: string, port: number) {
     });
     req.on('end', () => {
       model.predict(Buffer.concat(chunks)).then(
-        (p) => reply(200, { top: p.top, model: model.manifest.name, version: model.manifest.version }),
+        (p) => reply(200, { top: p.top, scores: Array.from(p.scores), model: model.manifest.name, version: model.manifest.version }),
         (e: unknown) => reply(400, { error: e instanceof Error ? e.message : String(e) }),
       );
     });

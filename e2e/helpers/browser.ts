@@ -3,7 +3,7 @@
  * with every non-localhost request blocked (tools/browser/launch.ts).
  */
 import type { Browser, Page } from 'playwright';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { launchLocalBrowser } from '../../tools/browser/launch.js';
 
 export interface BrowserSession {
@@ -34,4 +34,24 @@ export async function openDemo(options: LaunchOptions = {}): Promise<BrowserSess
   await page.goto(new URL(options.query ?? '?autoload=0', inject('baseUrl')).href);
   await page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function');
   return { browser: local.browser, page, blocked: local.blocked, logs, close: local.close };
+}
+
+/**
+ * One demo page for a describe block: opened before its tests, closed after,
+ * asserting that the page made no non-localhost request. Returns a getter.
+ */
+export function useDemoSession(options: LaunchOptions = {}): () => BrowserSession {
+  let session: BrowserSession | undefined;
+  beforeAll(async () => {
+    session = await openDemo(options);
+  });
+  afterAll(async () => {
+    if (!session) return;
+    expect(session.blocked, 'non-localhost requests').toEqual([]);
+    await session.close();
+  });
+  return () => {
+    if (!session) throw new Error('the demo session is not open (used outside its describe block?)');
+    return session;
+  };
 }

@@ -30,8 +30,12 @@ export interface BrowserModel {
 export interface ModelGroup {
   /** Label in the report, e.g. the model name. */
   name: string;
-  /** The server side: a local ONNX manifest (its model file beside it), or an object + model path. */
-  server: { manifestPath: string; manifest?: ModelManifest; modelPath?: string };
+  /**
+   * The server side: a local ONNX manifest (its model file beside it), or an
+   * object + model path; or `url`, a running server's /predict endpoint that
+   * takes image bytes and answers { scores } or { top: [{index, score}] }.
+   */
+  server: { manifestPath: string; manifest?: ModelManifest; modelPath?: string } | { url: string };
   browser: BrowserModel[];
 }
 
@@ -80,17 +84,58 @@ function judge(run: ParityRun, config: ParityConfig): ParityRun {
   return problems.length ? { ...run, status: 'fail', reason: problems.join('; ') } : { ...run, status: 'pass' };
 }
 
-async function runGroup(page: Page, group: ModelGroup, options: ParityOptions): Promise<{ runs: ParityRun[]; version: string }> {
-  const log = options.log ?? (() => {});
+interface ReferenceResult {
+  /** Absent for a remote server (it does not expose its tensor). */
+  tensor?: Float32Array;
+  scores: Float32Array;
+  file: Uint8Array;
+}
+
+/** Asks a running /predict endpoint. Without full `scores`, classes it did not return count as 0. */
+async function remoteScores(url: string, file: Uint8Array): Promise<Float32Array> {
+  const response = await fetch(url, { method: 'POST', body: file as BodyInit });
+  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}: ${await response.text()}`);
+  const body = (await response.json()) as { scores?: number[]; top?: { index: number; score: number }[] };
+  if (body.scores) return Float32Array.from(body.scores);
+  if (!body.top) throw new Error(`${url} answered without "scores" or "top"`);
+  const scores = new Float32Array(Math.max(...body.top.map((t) => t.index)) + 1);
+  for (const t of body.top) scores[t.index] = t.score;
+  return scores;
+}
+
+async function scoreOnServer(group: ModelGroup, images: string[]): Promise<{ reference: ReferenceResult[]; version: string }> {
+  if ('url' in group.server) {
+    const url = group.server.url;
+    const reference: ReferenceResult[] = [];
+    for (const path of images) {
+      const file = readFileSync(path);
+      reference.push({ scores: await remoteScores(url, file), file });
+    }
+    return { reference, version: url };
+  }
   const server = await loadServerModel(group.server.manifestPath, { manifest: group.server.manifest, modelPath: group.server.modelPath });
-  const reference: { tensor: Float32Array; scores: Float32Array; file: Uint8Array }[] = [];
-  for (const path of options.images) {
+  const reference: ReferenceResult[] = [];
+  for (const path of images) {
     const file = readFileSync(path);
     const { tensor, scores } = await server.predict(file);
     reference.push({ tensor, scores, file });
   }
   await server.release();
-  log(`${group.name}: server model scored ${reference.length} images`);
+  return { reference, version: server.runtime.version };
+}
+
+/** A remote server's partial scores (top-K only) padded to the browser's class count. */
+function padTo(scores: Float32Array, length: number): Float32Array {
+  if (scores.length >= length) return scores;
+  const out = new Float32Array(length);
+  out.set(scores);
+  return out;
+}
+
+async function runGroup(page: Page, group: ModelGroup, options: ParityOptions): Promise<{ runs: ParityRun[]; version: string }> {
+  const log = options.log ?? (() => {});
+  const { reference, version } = await scoreOnServer(group, options.images);
+  log(`${group.name}: server scored ${reference.length} images`);
 
   const runs: ParityRun[] = [];
   for (const bm of group.browser) {
@@ -106,18 +151,23 @@ async function runGroup(page: Page, group: ModelGroup, options: ParityOptions): 
       }
       const sample = backend === 'wasm' ? reference : reference.slice(0, options.gpuImages);
       for (const preprocess of ['tensor', 'canvas'] as const) {
+        if (preprocess === 'tensor' && sample.some((r) => !r.tensor)) {
+          runs.push({ ...base, preprocess, status: 'unavailable', reason: 'a remote server does not expose its tensor' });
+          continue;
+        }
         const browserScores: Float32Array[] = [];
         for (const r of sample) {
-          const payload = preprocess === 'tensor' ? new Uint8Array(r.tensor.buffer, r.tensor.byteOffset, r.tensor.byteLength) : r.file;
+          const payload = preprocess === 'tensor' ? new Uint8Array(r.tensor!.buffer, r.tensor!.byteOffset, r.tensor!.byteLength) : r.file;
           browserScores.push(await scoreInPage(page, preprocess, payload));
         }
-        const run = judge({ ...base, preprocess, status: 'pass', ...agreement(sample.map((r) => r.scores), browserScores) }, options.config);
+        const serverScores = sample.map((r, i) => padTo(r.scores, browserScores[i]!.length));
+        const run = judge({ ...base, preprocess, status: 'pass', ...agreement(serverScores, browserScores) }, options.config);
         runs.push(run);
         log(`${group.name} ${bm.engine}/${backend}/${preprocess}: ${run.status} top1 ${run.top1Agreement!.toFixed(3)} max|Δ| ${run.maxAbsDiffProb!.toExponential(1)}`);
       }
     }
   }
-  return { runs, version: server.runtime.version };
+  return { runs, version };
 }
 
 export async function runParity(options: ParityOptions): Promise<ParityReport> {
@@ -137,10 +187,13 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
       runs.push(...result.runs);
       version = result.version;
     }
+    const remote = options.groups.some((g) => 'url' in g.server);
     if (browser.blocked.length) throw new Error(`the page tried to reach non-localhost URLs: ${browser.blocked.join(', ')}`);
     return {
       model: options.groups.map((g) => g.name).join(', '),
-      reference: { runtime: 'onnxruntime-node', version, preprocessing: 'sharp: EXIF rotate, flatten on white, antialiased (linear) resize per manifest, center crop' },
+      reference: remote
+        ? { runtime: 'remote server', version, preprocessing: "the server's own" }
+        : { runtime: 'onnxruntime-node', version, preprocessing: 'sharp: EXIF rotate, flatten on white, antialiased (linear) resize per manifest, center crop' },
       thresholds: options.config,
       runs,
       ok: runs.every((r) => r.status !== 'fail'),
