@@ -86,28 +86,27 @@ function nonEmpty(width: number, height: number, what: string): void {
   if (!(width > 0 && height > 0)) throw new ClassifierError('UNSUPPORTED_INPUT', `${what} has no pixels (${width}x${height}).`, { details: { width, height } });
 }
 
+/** An already-decoded source, after the size checks every input type gets. */
+function checked(source: CanvasImageSource, width: number, height: number, what: string, limits: InputLimits): Drawable {
+  nonEmpty(width, height, what);
+  checkPixels(width, height, limits);
+  return keep(source, width, height);
+}
+
 /** @throws ClassifierError UNSUPPORTED_INPUT, INPUT_TOO_LARGE or DECODE_FAILED */
 export async function toDrawable(input: ImageInput, limits: InputLimits): Promise<Drawable> {
   if (isA<Blob>('Blob', input)) return decodeBlob(input, limits);
-  if (isA<ImageBitmap>('ImageBitmap', input)) {
-    nonEmpty(input.width, input.height, 'The ImageBitmap (closed?)');
-    checkPixels(input.width, input.height, limits);
-    return keep(input, input.width, input.height);
-  }
+  if (isA<ImageBitmap>('ImageBitmap', input)) return checked(input, input.width, input.height, 'The ImageBitmap (closed?)', limits);
   if (isA<HTMLImageElement>('HTMLImageElement', input)) {
     try {
       if (!input.complete || input.naturalWidth === 0) await input.decode();
     } catch (error) {
       throw new ClassifierError('DECODE_FAILED', `The <img> (${input.currentSrc || input.src || 'no src'}) could not be decoded: ${describeError(error)}`, { cause: error });
     }
-    nonEmpty(input.naturalWidth, input.naturalHeight, 'The <img>');
-    checkPixels(input.naturalWidth, input.naturalHeight, limits);
-    return keep(input, input.naturalWidth, input.naturalHeight);
+    return checked(input, input.naturalWidth, input.naturalHeight, 'The <img>', limits);
   }
   if (isA<HTMLCanvasElement>('HTMLCanvasElement', input) || isA<OffscreenCanvas>('OffscreenCanvas', input)) {
-    nonEmpty(input.width, input.height, 'The canvas');
-    checkPixels(input.width, input.height, limits);
-    return keep(input, input.width, input.height);
+    return checked(input, input.width, input.height, 'The canvas', limits);
   }
   if (isA<ImageData>('ImageData', input)) {
     nonEmpty(input.width, input.height, 'The ImageData');
@@ -119,14 +118,8 @@ export async function toDrawable(input: ImageInput, limits: InputLimits): Promis
     if (input.readyState < 2 /* HAVE_CURRENT_DATA */) {
       throw new ClassifierError('DECODE_FAILED', 'The <video> has no current frame yet (readyState < HAVE_CURRENT_DATA): wait for "loadeddata".', { details: { readyState: input.readyState } });
     }
-    nonEmpty(input.videoWidth, input.videoHeight, 'The <video>');
-    checkPixels(input.videoWidth, input.videoHeight, limits);
-    return keep(input, input.videoWidth, input.videoHeight);
+    return checked(input, input.videoWidth, input.videoHeight, 'The <video>', limits);
   }
-  if (isA<VideoFrame>('VideoFrame', input)) {
-    nonEmpty(input.displayWidth, input.displayHeight, 'The VideoFrame (closed?)');
-    checkPixels(input.displayWidth, input.displayHeight, limits);
-    return keep(input, input.displayWidth, input.displayHeight);
-  }
+  if (isA<VideoFrame>('VideoFrame', input)) return checked(input, input.displayWidth, input.displayHeight, 'The VideoFrame (closed?)', limits);
   throw unsupported(describeValue(input));
 }
