@@ -4,6 +4,7 @@
  * this file only connects them, queues calls and owns the lifecycle.
  */
 import { ResultCache } from './cache/result-cache.js';
+import { rememberKey } from './backends/remember.js';
 import { probeAll, orderCandidates, selectBackend } from './backends/select.js';
 import { loadEngineFactory, type Engine } from './engines/engine.js';
 import { ClassifierError, describeError } from './errors.js';
@@ -15,7 +16,7 @@ import { pixelsToTensor } from './preprocess/tensor.js';
 import { applyActivation, topK } from './postprocess/scores.js';
 import { SerialQueue } from './queue.js';
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, ClassificationResult, ClassifierStats, ClassifyOptions, EngineName, ImageInput, ModelManifest,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyOptions, EngineName, ImageInput, ModelManifest,
 } from './types.js';
 
 const now = () => performance.now();
@@ -37,9 +38,11 @@ export class Classifier {
   readonly capabilities: readonly BackendCapability[];
   /** The WebGPU adapter, if there is one (`isFallbackAdapter` true for SwiftShader). */
   readonly adapter: AdapterInfo | null;
+  /** How the backend was chosen: every candidate with its class, status, measured ms or reason. */
+  readonly selection: BackendSelection;
 
   /** @internal use createClassifier */
-  constructor(init: { model: LoadedModel; engine: Engine; options: ResolvedOptions; fallbacks: BackendFallback[]; capabilities: BackendCapability[]; adapter: AdapterInfo | null }) {
+  constructor(init: { model: LoadedModel; engine: Engine; options: ResolvedOptions; fallbacks: BackendFallback[]; capabilities: BackendCapability[]; adapter: AdapterInfo | null; selection: BackendSelection }) {
     this.#model = init.model;
     this.#engine = init.engine;
     this.#options = init.options;
@@ -48,6 +51,7 @@ export class Classifier {
     this.fallbacks = Object.freeze([...init.fallbacks]);
     this.capabilities = Object.freeze([...init.capabilities]);
     this.adapter = init.adapter;
+    this.selection = init.selection;
   }
 
   /** The backend actually running the model. */
@@ -202,11 +206,20 @@ export async function createClassifier(options: ClassifierOptions): Promise<Clas
       createEngine: (backend) => factory({ model, backend, wasmPaths: resolved.wasmPaths, wasmThreads: probed.wasmThreads }),
       warmupInput: new Float32Array(h * w * 3),
       onProgress: resolved.onProgress,
+      measure: resolved.measureBackends,
+      budgetMs: resolved.selectionBudgetMs,
+      memory: resolved.rememberBackend
+        ? {
+            key: rememberKey(model.id, model.manifest.sha256[model.manifest.files.model] ?? ''),
+            // A browser update or another GPU changes this, and with it the decision.
+            signature: [globalThis.navigator?.userAgent ?? '', ...probed.capabilities.map((c) => `${c.backend}:${c.available ? c.description : 'none'}`)].join('|'),
+          }
+        : null,
     });
   } catch (error) {
     if (error instanceof ClassifierError) throw error;
     throw new ClassifierError('MODEL_LOAD_FAILED', `Could not start ${model.id}: ${describeError(error)}`, { cause: error });
   }
   resolved.onProgress({ phase: 'ready', loaded: 1, total: 1, detail: selection.engine.backend });
-  return new Classifier({ model, engine: selection.engine, options: resolved, fallbacks: selection.fallbacks, capabilities: probed.capabilities, adapter: probed.adapter });
+  return new Classifier({ model, engine: selection.engine, options: resolved, fallbacks: selection.fallbacks, capabilities: probed.capabilities, adapter: probed.adapter, selection: selection.selection });
 }

@@ -8,4 +8,5 @@ export type { ClassifierErrorCode, ClassifierErrorOptions } from './errors.js';
 export type { ClassifierOptions, InputLimits } from './options.js';
 export { DEFAULT_LIMITS } from './options.js';
 export { validateManifest } from './manifest/schema.js';
+export { clearSelectionCache } from './backends/remember.js';
 export type * from './types.js';

@@ -17,6 +17,20 @@ export interface ClassifierOptions {
    * in the given order. @defaultValue 'auto'
    */
   backends?: 'auto' | readonly BackendName[];
+  /**
+   * With 'auto': time the plausible backends against each other when the
+   * probes cannot decide (an integrated or unrecognised GPU vs WASM).
+   * 'always' times every available candidate; 'never' takes the first that
+   * works. @defaultValue 'auto'
+   */
+  measureBackends?: 'auto' | 'always' | 'never';
+  /** Total time the measured choice may spend initialising candidates. @defaultValue 1500 */
+  selectionBudgetMs?: number;
+  /**
+   * Remember the backend 'auto' chose for this device + model (localStorage)
+   * and start there next time; see clearSelectionCache(). @defaultValue true
+   */
+  rememberBackend?: boolean;
   /** Result cache; `false` disables it. @defaultValue { maxEntries: 500 } */
   cache?: false | { maxEntries: number };
   /** Model download, verification and warm-up progress. */
@@ -66,6 +80,9 @@ export interface ResolvedOptions {
   model: string | ModelManifest;
   baseUrl: string;
   backends: 'auto' | readonly BackendName[];
+  measureBackends: 'auto' | 'always' | 'never';
+  selectionBudgetMs: number;
+  rememberBackend: boolean;
   cacheEntries: number;
   onProgress: (progress: LoadProgress) => void;
   limits: InputLimits;
@@ -130,8 +147,15 @@ export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
   const wasmThreads = options.wasmThreads ?? Math.min(4, hardware);
   positiveInteger('options.wasmThreads', wasmThreads);
 
+  const measureBackends = options.measureBackends ?? 'auto';
+  if (!['auto', 'always', 'never'].includes(measureBackends)) {
+    throw new TypeError(`options.measureBackends must be 'auto', 'always' or 'never', got ${String(measureBackends)}`);
+  }
   return {
     model: model instanceof URL ? model.href : model,
+    measureBackends,
+    selectionBudgetMs: positiveNumber('options.selectionBudgetMs', options.selectionBudgetMs ?? 1500),
+    rememberBackend: options.rememberBackend ?? true,
     baseUrl: new URL(String(options.baseUrl ?? base), base).href,
     backends,
     cacheEntries,

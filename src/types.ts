@@ -74,6 +74,8 @@ export interface BackendCapability {
   available: boolean;
   /** `software` when the GPU is emulated (SwiftShader, llvmpipe, a WebGPU fallback adapter). */
   kind: 'hardware' | 'software' | 'cpu' | 'unknown';
+  /** GPUs only: discrete / integrated (both 'hardware'), software, or unknown. */
+  gpuClass?: 'discrete' | 'integrated' | 'software' | 'unknown';
   /** Human-readable: adapter/renderer description, SIMD/threads for wasm. */
   description: string;
   /** Why it is unavailable, when it is. */
@@ -86,6 +88,31 @@ export interface AdapterInfo {
   architecture: string;
   description: string;
   isFallbackAdapter: boolean;
+}
+
+/** One backend as the selection saw it. */
+export interface SelectionCandidate {
+  backend: BackendName;
+  kind: BackendCapability['kind'];
+  /**
+   * selected: in use; measured: timed but slower; failed: init or warm-up failed;
+   * abandoned: not initialised within its share of `selectionBudgetMs`;
+   * unavailable: the probe found no such backend; not-tried: ranked below the winner.
+   */
+  status: 'selected' | 'measured' | 'failed' | 'abandoned' | 'unavailable' | 'not-tried';
+  /** Median inference time of the measurement runs (measured candidates only). */
+  ms?: number;
+  reason?: string;
+}
+
+/** How the backend was chosen (`clf.selection`). */
+export interface BackendSelection {
+  mode: 'auto' | 'explicit';
+  /** True when candidates were timed against each other. */
+  measured: boolean;
+  /** True when a remembered decision for this device + model was reused (nothing measured). */
+  fromCache: boolean;
+  candidates: SelectionCandidate[];
 }
 
 export interface Category {

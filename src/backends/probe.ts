@@ -5,8 +5,7 @@
  * than WASM on the same CPU.
  */
 import type { AdapterInfo, BackendCapability } from '../types.js';
-
-const SOFTWARE_GPU = /swiftshader|llvmpipe|softpipe|software|basic render|microsoft basic|lavapipe/i;
+import { capabilityKind, classifyGpuText } from './gpu-class.js';
 
 interface GpuAdapterLike {
   info?: { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean };
@@ -38,12 +37,13 @@ export async function probeWebGPU(): Promise<{ capability: BackendCapability; ad
     isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
   };
   const text = `${facts.vendor} ${facts.architecture} ${facts.description}`.trim();
-  const software = facts.isFallbackAdapter || SOFTWARE_GPU.test(text);
+  const gpuClass = facts.isFallbackAdapter ? 'software' : classifyGpuText(text);
   return {
     capability: {
       backend: 'webgpu',
       available: true,
-      kind: software ? 'software' : text ? 'hardware' : 'unknown',
+      kind: capabilityKind(gpuClass),
+      gpuClass,
       description: `${text || 'unnamed adapter'}${facts.isFallbackAdapter ? ' (fallback adapter)' : ''}`,
     },
     adapter: facts,
@@ -66,8 +66,13 @@ export function probeWebGL(): BackendCapability {
   const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
   const version = typeof WebGL2RenderingContext !== 'undefined' && gl instanceof WebGL2RenderingContext ? 'WebGL2' : 'WebGL1';
   gl.getExtension('WEBGL_lose_context')?.loseContext(); // give the context back now, browsers cap how many live
-  const software = SOFTWARE_GPU.test(renderer);
-  return { backend: 'webgl', available: true, kind: software ? 'software' : 'hardware', description: `${version}: ${renderer}` };
+  // The browser itself says "this would be slow" (software rendering) by refusing this attribute.
+  const strict = createProbeCanvas()?.getContext('webgl2', { failIfMajorPerformanceCaveat: true }) as WebGL2RenderingContext | null | undefined;
+  strict?.getExtension('WEBGL_lose_context')?.loseContext();
+  const caveat = !strict;
+  const gpuClass = caveat ? 'software' : classifyGpuText(renderer);
+  const why = caveat ? ' (major performance caveat)' : '';
+  return { backend: 'webgl', available: true, kind: capabilityKind(gpuClass), gpuClass, description: `${version}: ${renderer}${why}` };
 }
 
 /** A tiny module using SIMD instructions (i8x16.splat, i8x16.popcnt), from wasm-feature-detect. */

@@ -1,15 +1,20 @@
 /**
- * The fallback chain. Orders candidates ('auto' puts emulated GPUs after
- * WASM), then tries one backend at a time: it counts only if the engine
- * initialises AND a warm-up inference returns finite output of the right
- * length. Every skipped backend is recorded with its reason.
+ * Chooses the backend. Order: 'auto' ranks discrete GPUs, then integrated or
+ * unrecognised GPUs, then WASM, then emulated GPUs; an explicit list is kept
+ * as given. A backend counts only if the engine initialises AND a warm-up
+ * returns finite output of the right length. Where the probes cannot tell
+ * (an integrated/unknown GPU leads), the plausible candidates are timed
+ * within a budget. 'auto' remembers its decision per device + model.
+ * Every backend not used is recorded with the reason.
  */
 import { ClassifierError, describeError } from '../errors.js';
-import { type Engine, type EngineFactory, ModelMismatchError } from '../engines/engine.js';
+import { type Engine, ModelMismatchError } from '../engines/engine.js';
 import type { LoadedModel } from '../manifest/load.js';
 import { allFinite } from '../postprocess/scores.js';
-import type { AdapterInfo, BackendCapability, BackendFallback, BackendName, LoadProgress } from '../types.js';
+import type { AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, LoadProgress, SelectionCandidate } from '../types.js';
+import { measureCandidates } from './measure.js';
 import { probeWasm, probeWebGL, probeWebGPU } from './probe.js';
+import { recall, remember } from './remember.js';
 
 export interface Probed {
   capabilities: BackendCapability[];
@@ -23,76 +28,133 @@ export async function probeAll(requestedThreads: number): Promise<Probed> {
   return { capabilities: [gpu.capability, probeWebGL(), wasm.capability], adapter: gpu.adapter, wasmThreads: wasm.threads };
 }
 
-/** 'auto': hardware GPUs first (WebGPU, WebGL), then WASM, then emulated GPUs (WebGL before WebGPU: faster when emulated). */
+const rank = (c: BackendCapability | undefined): number => {
+  if (!c || c.backend === 'wasm') return 2;
+  if (c.kind === 'software') return c.backend === 'webgl' ? 3 : 4; // emulated WebGL beats emulated WebGPU
+  return c.gpuClass === 'discrete' ? 0 : 1;
+};
+
+/** 'auto': discrete GPUs (WebGPU first), integrated/unknown GPUs, WASM, emulated WebGL, emulated WebGPU. */
 export function orderCandidates(preference: 'auto' | readonly BackendName[], capabilities: readonly BackendCapability[]): BackendName[] {
   if (preference !== 'auto') return [...preference];
   const cap = (b: BackendName) => capabilities.find((c) => c.backend === b);
-  const hw = (b: BackendName) => cap(b)?.kind !== 'software';
-  const order: BackendName[] = [];
-  for (const b of ['webgpu', 'webgl'] as const) if (hw(b)) order.push(b);
-  order.push('wasm');
-  for (const b of ['webgl', 'webgpu'] as const) if (!hw(b)) order.push(b);
-  return order;
+  return (['webgpu', 'webgl', 'wasm'] as const)
+    .filter((b) => cap(b) !== undefined) // only what was probed
+    .map((b, i) => ({ b, r: rank(cap(b)) * 10 + i }))
+    .sort((x, y) => x.r - y.r)
+    .map((x) => x.b);
 }
 
 export interface SelectRequest {
   model: LoadedModel;
-  /** 'auto' adds a note for each emulated GPU it ranked after the backend chosen. */
   preference: 'auto' | readonly BackendName[];
   candidates: BackendName[];
   capabilities: readonly BackendCapability[];
   createEngine: (backend: BackendName) => Promise<Engine>;
   warmupInput: Float32Array;
   onProgress: (p: LoadProgress) => void;
+  /** 'auto': measure when an integrated/unknown GPU leads; 'always': time every available candidate; 'never'. */
+  measure: 'auto' | 'always' | 'never';
+  budgetMs: number;
+  /** Where 'auto' remembers its decision; null to neither read nor write. */
+  memory: { key: string; signature: string } | null;
 }
 
 export interface Selection {
   engine: Engine;
   fallbacks: BackendFallback[];
-}
-
-/** Emulated GPUs that 'auto' put after the chosen backend: say why they were not used. */
-function rankedBelow(order: readonly BackendName[], chosen: BackendName, capabilities: readonly BackendCapability[]): BackendFallback[] {
-  return order.slice(order.indexOf(chosen) + 1).flatMap((backend) => {
-    const cap = capabilities.find((c) => c.backend === backend);
-    if (cap?.kind !== 'software') return [];
-    return [{ backend, reason: `not tried: emulated GPU (${cap.description}); 'auto' ranks it after ${chosen}, which is faster on the CPU` }];
-  });
+  selection: BackendSelection;
 }
 
 async function warmUp(engine: Engine, input: Float32Array, labelCount: number): Promise<void> {
   const out = await engine.run(input);
-  if (out.length !== labelCount) {
-    throw new ModelMismatchError(`model output has ${out.length} values but the manifest has ${labelCount} labels`);
-  }
+  if (out.length !== labelCount) throw new ModelMismatchError(`model output has ${out.length} values but the manifest has ${labelCount} labels`);
   if (!allFinite(out)) throw new Error('warm-up inference returned non-finite values (NaN/Infinity)');
 }
 
+function fatal(model: LoadedModel, error: unknown): ClassifierError | null {
+  if (error instanceof ModelMismatchError) return new ClassifierError('MODEL_LOAD_FAILED', `${model.id} does not fit its manifest: ${error.message}`, { cause: error });
+  return error instanceof ClassifierError ? error : null;
+}
+
 export async function selectBackend(req: SelectRequest): Promise<Selection> {
-  const fallbacks: BackendFallback[] = [];
-  for (const backend of req.candidates) {
-    const cap = req.capabilities.find((c) => c.backend === backend);
-    if (cap && !cap.available) {
-      fallbacks.push({ backend, reason: cap.reason ?? 'unavailable' });
-      continue;
-    }
+  const auto = req.preference === 'auto';
+  const cap = (b: BackendName) => req.capabilities.find((c) => c.backend === b);
+  const table = new Map<BackendName, SelectionCandidate>(req.candidates.map((b) => [b, { backend: b, kind: cap(b)?.kind ?? 'unknown', status: 'not-tried' }]));
+  for (const c of table.values()) {
+    const probe = cap(c.backend);
+    if (probe && !probe.available) Object.assign(c, { status: 'unavailable', reason: probe.reason ?? 'unavailable' });
+  }
+  const start = async (backend: BackendName): Promise<Engine> => {
     req.onProgress({ phase: 'init', loaded: 0, total: 0, detail: backend });
-    let engine: Engine | undefined;
+    const engine = await req.createEngine(backend);
     try {
-      engine = await req.createEngine(backend);
       req.onProgress({ phase: 'warmup', loaded: 0, total: 0, detail: backend });
       await warmUp(engine, req.warmupInput, req.model.labels.length);
-      if (req.preference === 'auto') fallbacks.push(...rankedBelow(req.candidates, backend, req.capabilities));
-      return { engine, fallbacks };
+      return engine;
     } catch (error) {
-      await engine?.dispose().catch(() => undefined);
-      if (error instanceof ModelMismatchError) {
-        throw new ClassifierError('MODEL_LOAD_FAILED', `${req.model.id} does not fit its manifest: ${error.message}`, { cause: error });
-      }
-      if (error instanceof ClassifierError) throw error;
-      fallbacks.push({ backend, reason: describeError(error) });
+      await engine.dispose().catch(() => undefined);
+      throw error;
     }
+  };
+  const attempt = async (backend: BackendName): Promise<Engine | null> => {
+    try {
+      return await start(backend);
+    } catch (error) {
+      const stop = fatal(req.model, error);
+      if (stop) throw stop;
+      Object.assign(table.get(backend)!, { status: 'failed', reason: describeError(error) });
+      return null;
+    }
+  };
+  const finish = (engine: Engine, measured: boolean, fromCache: boolean): Selection => {
+    const chosen = table.get(engine.backend)!;
+    chosen.status = 'selected';
+    if (auto && req.memory && !fromCache) remember(req.memory.key, req.memory.signature, engine.backend);
+    const candidates = [...table.values()];
+    for (const c of candidates) {
+      if (auto && c.status === 'not-tried' && c.kind === 'software') {
+        c.reason = `not tried: emulated GPU (${cap(c.backend)?.description}); 'auto' ranks it after ${engine.backend}, which is faster on the CPU`;
+      }
+    }
+    const fallbacks = candidates.filter((c) => c.reason && c.status !== 'selected').map((c) => ({ backend: c.backend, reason: c.reason! }));
+    return { engine, fallbacks, selection: { mode: auto ? 'auto' : 'explicit', measured, fromCache, candidates } };
+  };
+  const open = () => req.candidates.filter((b) => table.get(b)!.status === 'not-tried');
+
+  // 1. A remembered decision for this device + model: start there, measure nothing.
+  const remembered = auto && req.memory ? recall(req.memory.key, req.memory.signature) : null;
+  if (remembered && open().includes(remembered)) {
+    const engine = await attempt(remembered);
+    if (engine) return finish(engine, false, true);
   }
-  const list = fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ');
-  throw new ClassifierError('NO_BACKEND', `No backend could run ${req.model.id}. Tried ${req.candidates.join(', ')} — ${list}`, { details: { fallbacks } });
+
+  // 2. Measure when the probes cannot decide.
+  const lead = cap(open()[0] ?? 'wasm');
+  const uncertain = auto && lead?.backend !== 'wasm' && (lead?.gpuClass === 'integrated' || lead?.gpuClass === 'unknown');
+  const plausible = req.measure === 'always' ? open() : req.measure === 'auto' && uncertain ? open().filter((b) => cap(b)?.kind !== 'software') : [];
+  if (plausible.length >= 2) {
+    const results = await measureCandidates(plausible, req.budgetMs, start, req.warmupInput, (e) => fatal(req.model, e) !== null).catch((e: unknown) => {
+      throw fatal(req.model, e) ?? e;
+    });
+    const timed = results.filter((r) => r.status === 'measured').sort((a, b) => a.ms! - b.ms!);
+    const best = timed[0];
+    for (const r of results) {
+      const reason = r.status === 'measured' && r !== best ? `measured ${r.ms!.toFixed(1)} ms per image vs ${best!.ms!.toFixed(1)} ms on ${best!.backend}` : r.reason;
+      Object.assign(table.get(r.backend)!, { status: r.status, ms: r.ms, reason });
+      if (r !== best) await r.engine?.dispose().catch(() => undefined);
+    }
+    if (best) return finish(best.engine!, true, false);
+  }
+
+  // 3. First that works, in order.
+  for (const backend of open()) {
+    const engine = await attempt(backend);
+    if (engine) return finish(engine, plausible.length >= 2, false);
+  }
+  const tried = [...table.values()].filter((c) => c.reason);
+  const list = tried.map((f) => `${f.backend}: ${f.reason}`).join('; ');
+  throw new ClassifierError('NO_BACKEND', `No backend could run ${req.model.id}. Tried ${req.candidates.join(', ')} — ${list}`, {
+    details: { fallbacks: tried.map((c) => ({ backend: c.backend, reason: c.reason })) },
+  });
 }

@@ -1,0 +1,62 @@
+/**
+ * Measured choice: when the probes cannot say which backend is fastest (an
+ * integrated or unrecognised GPU against WASM), start each plausible one and
+ * time a few inferences. A candidate that does not initialise within its
+ * share of the budget is abandoned (disposed once its init finishes).
+ */
+import type { Engine } from '../engines/engine.js';
+import type { BackendName } from '../types.js';
+
+export interface Measurement {
+  backend: BackendName;
+  engine?: Engine;
+  ms?: number;
+  status: 'measured' | 'failed' | 'abandoned';
+  reason?: string;
+}
+
+const TIMED_RUNS = 3;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/**
+ * @param start - initialises the backend and runs its warm-up; rejects when it does not work
+ * @param mismatch - errors that no other backend can fix; rethrown at once
+ */
+export async function measureCandidates(candidates: BackendName[], budgetMs: number, start: (b: BackendName) => Promise<Engine>, input: Float32Array, mismatch: (e: unknown) => boolean): Promise<Measurement[]> {
+  const share = budgetMs / Math.max(1, candidates.length);
+  const results: Measurement[] = [];
+  for (const backend of candidates) {
+    const pending = start(backend);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), share);
+    });
+    let engine: Engine | 'timeout';
+    try {
+      engine = await Promise.race([pending, timeout]);
+    } catch (error) {
+      if (mismatch(error)) throw error;
+      results.push({ backend, status: 'failed', reason: error instanceof Error ? error.message : String(error) });
+      continue;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (engine === 'timeout') {
+      pending.then((e) => e.dispose(), () => undefined);
+      results.push({ backend, status: 'abandoned', reason: `did not initialise within its ${Math.round(share)} ms share of selectionBudgetMs` });
+      continue;
+    }
+    const times: number[] = [];
+    for (let i = 0; i < TIMED_RUNS; i++) {
+      const t0 = performance.now();
+      await engine.run(input);
+      times.push(performance.now() - t0);
+    }
+    results.push({ backend, engine, ms: median(times), status: 'measured' });
+  }
+  return results;
+}
