@@ -3,6 +3,7 @@
  * lookup → engine → postprocess → result. Each stage lives in its own module;
  * this file only connects them, queues calls and owns the lifecycle.
  */
+import { type BackendChange, ResilientEngine } from './backends/failover.js';
 import { ResultCache } from './cache/result-cache.js';
 import { rememberKey } from './backends/remember.js';
 import { probeAll, orderCandidates, selectBackend } from './backends/select.js';
@@ -21,10 +22,14 @@ import type {
 
 const now = () => performance.now();
 
-/** A loaded model on a working backend. Create with {@link createClassifier}. */
-export class Classifier {
+/**
+ * A loaded model on a working backend. Create with {@link createClassifier}.
+ * Dispatches `backendchange` (a CustomEvent whose `detail` is
+ * `{ from, to, reason }`) when a lost GPU moves it to another backend.
+ */
+export class Classifier extends EventTarget {
   readonly #model: LoadedModel;
-  readonly #engine: Engine;
+  readonly #engine: ResilientEngine;
   readonly #options: ResolvedOptions;
   readonly #cache: ResultCache | null;
   readonly #canvas: CanvasPreprocessor;
@@ -32,8 +37,7 @@ export class Classifier {
   #runs = 0;
   #disposed = false;
 
-  /** Backends tried before the one in use, with the reason each was skipped. */
-  readonly fallbacks: readonly BackendFallback[];
+  readonly #fallbacks: BackendFallback[];
   /** What the probes found for each backend (hardware or emulated GPU, WASM SIMD/threads). */
   readonly capabilities: readonly BackendCapability[];
   /** The WebGPU adapter, if there is one (`isFallbackAdapter` true for SwiftShader). */
@@ -42,25 +46,40 @@ export class Classifier {
   readonly selection: BackendSelection;
 
   /** @internal use createClassifier */
-  constructor(init: { model: LoadedModel; engine: Engine; options: ResolvedOptions; fallbacks: BackendFallback[]; capabilities: BackendCapability[]; adapter: AdapterInfo | null; selection: BackendSelection }) {
+  constructor(init: {
+    model: LoadedModel; engine: Engine; restart: (exclude: BackendName[]) => Promise<Engine>; options: ResolvedOptions;
+    fallbacks: BackendFallback[]; capabilities: BackendCapability[]; adapter: AdapterInfo | null; selection: BackendSelection;
+  }) {
+    super();
     this.#model = init.model;
-    this.#engine = init.engine;
+    this.#engine = new ResilientEngine(init.engine, init.restart, (change) => this.#backendChanged(change));
     this.#options = init.options;
     this.#cache = init.options.cacheEntries > 0 ? new ResultCache(init.options.cacheEntries) : null;
     this.#canvas = new CanvasPreprocessor(init.model.manifest.input, init.options.background, init.options.resampling);
-    this.fallbacks = Object.freeze([...init.fallbacks]);
+    this.#fallbacks = [...init.fallbacks];
     this.capabilities = Object.freeze([...init.capabilities]);
     this.adapter = init.adapter;
     this.selection = init.selection;
   }
 
-  /** The backend actually running the model. */
+  /** The backend actually running the model (changes if a GPU is lost at run time). */
   get backend(): BackendName {
-    return this.#engine.backend;
+    return this.#engine.current.backend;
   }
 
   get engine(): EngineName {
-    return this.#engine.engine;
+    return this.#engine.current.engine;
+  }
+
+  /** Backends not in use, with the reason each was skipped (or lost at run time). */
+  get fallbacks(): readonly BackendFallback[] {
+    return Object.freeze([...this.#fallbacks]);
+  }
+
+  #backendChanged(change: BackendChange): void {
+    this.#fallbacks.push({ backend: change.from, reason: `lost at run time: ${change.reason}` });
+    this.#options.onBackendChange(change);
+    this.dispatchEvent(new CustomEvent<BackendChange>('backendchange', { detail: change }));
   }
 
   /** The validated manifest (defaults filled in). */
@@ -221,5 +240,13 @@ export async function createClassifier(options: ClassifierOptions): Promise<Clas
     throw new ClassifierError('MODEL_LOAD_FAILED', `Could not start ${model.id}: ${describeError(error)}`, { cause: error });
   }
   resolved.onProgress({ phase: 'ready', loaded: 1, total: 1, detail: selection.engine.backend });
-  return new Classifier({ model, engine: selection.engine, options: resolved, fallbacks: selection.fallbacks, capabilities: probed.capabilities, adapter: probed.adapter, selection: selection.selection });
+  // After a run-time loss: the best backend left in the original order, no measuring, nothing remembered.
+  const order = selection.selection.candidates.map((c) => c.backend);
+  const restart = async (exclude: BackendName[]) =>
+    (await selectBackend({
+      model, preference: order.filter((b) => !exclude.includes(b)), candidates: order.filter((b) => !exclude.includes(b)), capabilities: probed.capabilities,
+      createEngine: (backend) => factory({ model, backend, wasmPaths: resolved.wasmPaths, wasmThreads: probed.wasmThreads }),
+      warmupInput: new Float32Array(h * w * 3), onProgress: () => {}, measure: 'never', budgetMs: 0, memory: null,
+    })).engine;
+  return new Classifier({ model, engine: selection.engine, restart, options: resolved, fallbacks: selection.fallbacks, capabilities: probed.capabilities, adapter: probed.adapter, selection: selection.selection });
 }

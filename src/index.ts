@@ -10,3 +10,4 @@ export { DEFAULT_LIMITS } from './options.js';
 export { validateManifest } from './manifest/schema.js';
 export { clearSelectionCache } from './backends/remember.js';
 export type * from './types.js';
+export type { BackendChange } from './backends/failover.js';

@@ -35,6 +35,8 @@ export interface ClassifierOptions {
   cache?: false | { maxEntries: number };
   /** Model download, verification and warm-up progress. */
   onProgress?: (progress: LoadProgress) => void;
+  /** Called when a lost GPU moved the classifier to another backend (also a `backendchange` event). */
+  onBackendChange?: (change: { from: BackendName; to: BackendName; reason: string }) => void;
   /** Input limits, checked before decoding. */
   limits?: Partial<InputLimits>;
   /** Colour transparent pixels are composited on (CSS colour). @defaultValue '#ffffff' */
@@ -85,6 +87,7 @@ export interface ResolvedOptions {
   rememberBackend: boolean;
   cacheEntries: number;
   onProgress: (progress: LoadProgress) => void;
+  onBackendChange: (change: { from: BackendName; to: BackendName; reason: string }) => void;
   limits: InputLimits;
   background: string;
   resampling: 'antialiased' | 'canvas';
@@ -160,6 +163,7 @@ export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
     backends,
     cacheEntries,
     onProgress: options.onProgress ?? (() => {}),
+    onBackendChange: options.onBackendChange ?? (() => {}),
     limits,
     background: options.background ?? '#ffffff',
     resampling: options.resampling ?? 'antialiased',

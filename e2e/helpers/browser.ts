@@ -21,6 +21,8 @@ export interface LaunchOptions {
   webgpu?: boolean;
   /** Query string for the demo page. @defaultValue '?autoload=0' */
   query?: string;
+  /** Script run in the page before any of its own (page.addInitScript). */
+  initScript?: string;
 }
 
 export async function openDemo(options: LaunchOptions = {}): Promise<BrowserSession> {
@@ -31,6 +33,7 @@ export async function openDemo(options: LaunchOptions = {}): Promise<BrowserSess
     if (m.type() === 'error') logs.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  if (options.initScript) await page.addInitScript(options.initScript);
   await page.goto(new URL(options.query ?? '?autoload=0', inject('baseUrl')).href);
   await page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function');
   return { browser: local.browser, page, blocked: local.blocked, logs, close: local.close };

@@ -12,6 +12,13 @@ export interface Engine {
   run(input: Float32Array): Promise<Float32Array>;
   /** Frees the session/model and its GPU/WASM memory. Idempotent. */
   dispose(): Promise<void>;
+  /** Resolves with a reason if the GPU device/context behind this engine is lost (absent for WASM). */
+  readonly lost?: Promise<string>;
+  /**
+   * Synchronous check (WebGL: isContextLost()). `lost` fires a task later, so a
+   * call made right after the loss would otherwise read a dead context.
+   */
+  isLost?(): string | null;
 }
 
 export interface EngineContext {

@@ -7,6 +7,7 @@ import type * as Ort from 'onnxruntime-web';
 import { tensorShape } from '../preprocess/tensor.js';
 import type { BackendName } from '../types.js';
 import { type Engine, type EngineContext, ModelMismatchError } from './engine.js';
+import { NEVER, watchGPUDevice, watchWebGLContext } from './loss.js';
 import { pinSymbolicDims } from './onnx-pin-dims.js';
 
 type OrtModule = typeof Ort;
@@ -66,10 +67,19 @@ export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
     throw error;
   }
 
+  // The GPU objects behind the session: watched so a loss moves the classifier to another backend.
+  const lost =
+    // env.webgpu.device is typed as a Promise but is the device itself in 1.30: accept both.
+    ctx.backend === 'webgpu' ? Promise.resolve(ort.env.webgpu.device as unknown).then((d) => watchGPUDevice(d as Parameters<typeof watchGPUDevice>[0]), () => NEVER)
+    : ctx.backend === 'webgl' ? watchWebGLContext(ort.env.webgl.context)
+    : undefined;
+  const gl = ctx.backend === 'webgl' ? ort.env.webgl.context : undefined;
   let released = false;
   return {
     engine: 'ort',
     backend: ctx.backend,
+    ...(lost ? { lost } : {}),
+    ...(gl ? { isLost: () => (gl.isContextLost() ? 'WebGL context lost' : null) } : {}),
     async run(input) {
       const tensor = new ort.Tensor('float32', input, shape);
       const results = await session.run({ [inputName]: tensor });

@@ -9,6 +9,7 @@ import { tensorShape } from '../preprocess/tensor.js';
 import type { BackendName } from '../types.js';
 import { SerialQueue } from '../queue.js';
 import type { Engine, EngineContext } from './engine.js';
+import { raceLoss, watchGPUDevice, watchWebGLContext } from './loss.js';
 
 /**
  * tfjs keeps ONE active backend per page. Two classifiers on different tfjs
@@ -80,9 +81,17 @@ async function buildModel(tf: TfModule, ctx: EngineContext): Promise<Model> {
 
 export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
   const tf = await import('@tensorflow/tfjs');
+  let lost: Promise<string> | undefined;
+  let gl: WebGLRenderingContext | undefined;
   const model = await tfjsQueue.run(async () => {
     await importBackend(ctx.backend, ctx);
     await setBackendExplained(tf, ctx.backend);
+    const backend = tf.backend() as { gpgpu?: { gl?: WebGLRenderingContext }; device?: Parameters<typeof watchGPUDevice>[0] };
+    if (ctx.backend === 'webgl') {
+      gl = backend.gpgpu?.gl;
+      lost = watchWebGLContext(gl);
+    }
+    if (ctx.backend === 'webgpu') lost = watchGPUDevice(backend.device);
     return buildModel(tf, ctx);
   });
   const shape = tensorShape(ctx.model.manifest.input.size, ctx.model.manifest.input.layout);
@@ -90,6 +99,8 @@ export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
   return {
     engine: 'tfjs',
     backend: ctx.backend,
+    ...(lost ? { lost } : {}),
+    ...(gl ? { isLost: () => (gl!.isContextLost() ? 'WebGL context lost' : null) } : {}),
     run: (input) => tfjsQueue.run(async () => {
       if (tf.getBackend() !== ctx.backend) await setBackendExplained(tf, ctx.backend);
       // tidy frees the input and intermediates; the output is kept until read.
@@ -98,7 +109,9 @@ export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
         return Array.isArray(result) ? result[0]! : (result as Tf.Tensor);
       });
       try {
-        return Float32Array.from(await output.data<'float32'>());
+        // A read from a lost GPU may never settle; end this queued task so other tfjs work can go on.
+        const data = output.data<'float32'>();
+        return Float32Array.from(await (lost ? raceLoss(data, lost) : data));
       } finally {
         output.dispose();
       }

@@ -1,0 +1,85 @@
+/**
+ * Keeps inference going when the GPU backend is lost at run time (a WebGPU
+ * device lost or destroyed, a WebGL context lost): the call in flight and
+ * every later call move to the next backend in the chain and are retried, so
+ * the caller sees a result, not a crash. Each move is reported.
+ */
+import { ClassifierError, describeError } from '../errors.js';
+import type { Engine } from '../engines/engine.js';
+import { looksLikeLoss, raceLoss } from '../engines/loss.js';
+import type { BackendName } from '../types.js';
+
+export interface BackendChange {
+  from: BackendName;
+  to: BackendName;
+  reason: string;
+}
+
+export class ResilientEngine {
+  #engine: Engine;
+  #lost: string | null = null;
+  readonly #excluded = new Set<BackendName>();
+  readonly #restart: (exclude: BackendName[]) => Promise<Engine>;
+  readonly #onChange: (change: BackendChange) => void;
+
+  /**
+   * @param restart - starts the best remaining backend (init + warm-up), never one in `exclude`
+   */
+  constructor(engine: Engine, restart: (exclude: BackendName[]) => Promise<Engine>, onChange: (change: BackendChange) => void) {
+    this.#engine = engine;
+    this.#restart = restart;
+    this.#onChange = onChange;
+    this.#watch(engine);
+  }
+
+  get current(): Engine {
+    return this.#engine;
+  }
+
+  #watch(engine: Engine): void {
+    void engine.lost?.then((reason) => {
+      if (this.#engine === engine) this.#lost = reason;
+    });
+  }
+
+  async run(input: Float32Array): Promise<Float32Array> {
+    for (;;) {
+      const engine = this.#engine;
+      this.#lost ??= engine.isLost?.() ?? null;
+      if (!this.#lost) {
+        try {
+          const output = await (engine.lost ? raceLoss(engine.run(input), engine.lost) : engine.run(input));
+          // Lost while running: the output was read from a dead context and cannot be trusted.
+          this.#lost ??= engine.isLost?.() ?? null;
+          if (!this.#lost) return output;
+        } catch (error) {
+          this.#lost ??= engine.isLost?.() ?? null;
+          if (!this.#lost && !looksLikeLoss(error)) throw error;
+          this.#lost ??= describeError(error);
+        }
+      }
+      await this.#failover();
+    }
+  }
+
+  async #failover(): Promise<void> {
+    const from = this.#engine;
+    const reason = this.#lost ?? 'lost';
+    this.#excluded.add(from.backend);
+    await from.dispose().catch(() => undefined); // its GPU objects are gone already
+    let next: Engine;
+    try {
+      next = await this.#restart([...this.#excluded]);
+    } catch (error) {
+      throw new ClassifierError('BACKEND_LOST', `The ${from.backend} backend was lost (${reason}) and no other backend could take over: ${describeError(error)}`, { cause: error, details: { backend: from.backend, reason } });
+    }
+    this.#engine = next;
+    this.#lost = null;
+    this.#watch(next);
+    this.#onChange({ from: from.backend, to: next.backend, reason });
+  }
+
+  dispose(): Promise<void> {
+    return this.#engine.dispose();
+  }
+}
