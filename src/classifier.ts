@@ -5,13 +5,12 @@
  */
 import { type BackendChange, ResilientEngine } from './backends/failover.js';
 import { ResultCache } from './cache/result-cache.js';
-import { rememberKey } from './backends/remember.js';
-import { probeAll, orderCandidates, selectBackend } from './backends/select.js';
-import { loadEngineFactory, type Engine } from './engines/engine.js';
-import { ClassifierError, describeError } from './errors.js';
-import { toDrawable } from './input/decode.js';
-import { loadModel, type LoadedModel } from './manifest/load.js';
-import { type ClassifierOptions, DEFAULT_TOP_K, type ResolvedOptions, resolveOptions } from './options.js';
+import { throwIfAborted, withDeadline } from './call-control.js';
+import type { Engine } from './engines/engine.js';
+import { ClassifierError } from './errors.js';
+import { decodeEncoded, isBlob, readBlob, toDrawable } from './input/decode.js';
+import type { LoadedModel } from './manifest/load.js';
+import { DEFAULT_TOP_K, type ResolvedOptions } from './options.js';
 import { CanvasPreprocessor } from './preprocess/canvas.js';
 import { pixelsToTensor } from './preprocess/tensor.js';
 import { applyActivation, topK } from './postprocess/scores.js';
@@ -21,6 +20,15 @@ import type {
 } from './types.js';
 
 const now = () => performance.now();
+
+/** What the queued work produces; each caller turns it into its own result (its topK). */
+interface Computed {
+  scores: Float32Array;
+  cached: boolean;
+  warnings: string[];
+  timings: Omit<ClassificationResult['timings'], 'totalMs'>;
+}
+const NO_TIMINGS = { decodeMs: 0, preprocessMs: 0, inferenceMs: 0 };
 
 /**
  * A loaded model on a working backend. Create with {@link createClassifier}.
@@ -34,6 +42,8 @@ export class Classifier extends EventTarget {
   readonly #cache: ResultCache | null;
   readonly #canvas: CanvasPreprocessor;
   readonly #queue = new SerialQueue();
+  /** Encoded inputs being computed, by cache key: identical concurrent calls share one computation. */
+  readonly #inflight = new Map<string, Promise<Computed>>();
   #runs = 0;
   #disposed = false;
 
@@ -54,7 +64,7 @@ export class Classifier extends EventTarget {
     this.#model = init.model;
     this.#engine = new ResilientEngine(init.engine, init.restart, (change) => this.#backendChanged(change));
     this.#options = init.options;
-    this.#cache = init.options.cacheEntries > 0 ? new ResultCache(init.options.cacheEntries) : null;
+    this.#cache = init.options.cacheEntries > 0 ? new ResultCache(init.options.cacheEntries, init.options.cacheTtlMs) : null;
     this.#canvas = new CanvasPreprocessor(init.model.manifest.input, init.options.background, init.options.resampling);
     this.#fallbacks = [...init.fallbacks];
     this.capabilities = Object.freeze([...init.capabilities]);
@@ -95,9 +105,10 @@ export class Classifier extends EventTarget {
     if (this.#disposed) throw new ClassifierError('DISPOSED', 'This classifier was disposed; create a new one with createClassifier().');
   }
 
-  #result(scores: Float32Array, cached: boolean, timings: ClassificationResult['timings'], options: ClassifyOptions, warnings: string[]): ClassificationResult {
+  #result(done: Computed, options: ClassifyOptions, start: number, extra: { cached?: boolean; stale?: boolean } = {}): ClassificationResult {
     const k = options.topK ?? DEFAULT_TOP_K;
-    return { top: topK(scores, this.#model.labels, k), scores, backend: this.backend, engine: this.engine, cached, timings, warnings };
+    const timings = { ...done.timings, totalMs: now() - start };
+    return { top: topK(done.scores, this.#model.labels, k), scores: Float32Array.from(done.scores), backend: this.backend, engine: this.engine, cached: extra.cached ?? done.cached, stale: extra.stale ?? false, timings, warnings: done.warnings };
   }
 
   async #infer(tensor: Float32Array): Promise<Float32Array> {
@@ -106,39 +117,71 @@ export class Classifier extends EventTarget {
     return applyActivation(output, this.#model.manifest.output.activation);
   }
 
+  #admit(): void {
+    if (this.#queue.pending >= this.#options.maxQueue) {
+      throw new ClassifierError('QUEUE_FULL', `${this.#queue.pending} calls are already waiting (option maxQueue = ${this.#options.maxQueue}); retry later or raise maxQueue.`, {
+        details: { pending: this.#queue.pending, maxQueue: this.#options.maxQueue },
+      });
+    }
+  }
+
+  /** The queued part of classify: decode, preprocess, pixel-keyed cache, inference. */
+  async #compute(input: ImageInput, bytes: Uint8Array | null, key: string | null, signal: AbortSignal | undefined): Promise<Computed> {
+    this.#assertLive();
+    throwIfAborted(signal); // aborted while waiting: skip the work
+    const t0 = now();
+    const drawable = bytes ? await decodeEncoded(bytes, this.#options.limits) : await toDrawable(input, this.#options.limits);
+    try {
+      const decoded = now();
+      const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
+      let cacheKey = key;
+      if (!cacheKey && this.#cache) {
+        // Canvases, bitmaps, frames: keyed by the model-input pixels.
+        cacheKey = await ResultCache.key(this.#model.id, pixels.data);
+        const hit = this.#cache.get(cacheKey);
+        if (hit) return { scores: hit, cached: true, warnings: drawable.warnings, timings: { decodeMs: decoded - t0, preprocessMs: now() - decoded, inferenceMs: 0 } };
+      }
+      const tensor = pixelsToTensor(pixels.data, pixels.width, pixels.height, this.#model.manifest.input);
+      const preprocessed = now();
+      const scores = await this.#infer(tensor);
+      if (cacheKey) this.#cache?.set(cacheKey, scores);
+      return { scores, cached: false, warnings: drawable.warnings, timings: { decodeMs: decoded - t0, preprocessMs: preprocessed - decoded, inferenceMs: now() - preprocessed } };
+    } finally {
+      drawable.release();
+    }
+  }
+
   /**
-   * Classifies one image. Calls may overlap: they are queued and each gets
-   * its own result.
-   * @throws ClassifierError UNSUPPORTED_INPUT, INPUT_TOO_LARGE, DECODE_FAILED, DISPOSED
+   * Classifies one image. Calls may overlap: they are queued (at most
+   * `maxQueue`) and each gets its own result; identical files in flight are
+   * computed once.
+   * @throws ClassifierError UNSUPPORTED_INPUT, INPUT_TOO_LARGE, DECODE_FAILED, QUEUE_FULL, ABORTED, TIMEOUT, BACKEND_LOST, DISPOSED
    */
   async classify(input: ImageInput, options: ClassifyOptions = {}): Promise<ClassificationResult> {
     this.#assertLive();
-    return this.#queue.run(async () => {
-      this.#assertLive();
-      const start = now();
-      const drawable = await toDrawable(input, this.#options.limits);
-      try {
-        // Encoded inputs: the key is the file's hash, so a hit skips decoding's cost too.
-        let key = drawable.bytes && this.#cache ? await ResultCache.key(this.#model.id, drawable.bytes) : null;
-        const hit = key ? this.#cache!.get(key) : undefined;
-        if (hit) return this.#result(hit, true, { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, totalMs: now() - start }, options, drawable.warnings);
-        const decoded = now();
-        const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
-        if (!key && this.#cache) {
-          key = await ResultCache.key(this.#model.id, pixels.data);
-          const pixelHit = this.#cache.get(key);
-          if (pixelHit) return this.#result(pixelHit, true, { decodeMs: decoded - start, preprocessMs: now() - decoded, inferenceMs: 0, totalMs: now() - start }, options, drawable.warnings);
-        }
-        const tensor = pixelsToTensor(pixels.data, pixels.width, pixels.height, this.#model.manifest.input);
-        const preprocessed = now();
-        const scores = await this.#infer(tensor);
-        const done = now();
-        if (key) this.#cache!.set(key, scores);
-        return this.#result(scores, false, { decodeMs: decoded - start, preprocessMs: preprocessed - decoded, inferenceMs: done - preprocessed, totalMs: done - start }, options, drawable.warnings);
-      } finally {
-        drawable.release();
-      }
-    });
+    const start = now();
+    const { signal } = options;
+    throwIfAborted(signal);
+    const deadline = { signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs };
+    // Encoded inputs are read and hashed first: a fresh cache hit, or the same file already in flight, answers without queueing.
+    const bytes = isBlob(input) ? await readBlob(input, this.#options.limits) : null;
+    const key = bytes ? await ResultCache.key(this.#model.id, bytes) : null;
+    const fresh = key ? this.#cache?.get(key) : undefined;
+    if (fresh) return this.#result({ scores: fresh, cached: true, warnings: [], timings: NO_TIMINGS }, options, start);
+    const fallback = () => {
+      const old = (options.fallbackToCache ?? this.#options.fallbackToCache) && key ? this.#cache?.getStale(key) : undefined;
+      return old ? this.#result({ scores: old.scores, cached: true, warnings: [], timings: NO_TIMINGS }, options, start, { stale: true }) : undefined;
+    };
+    const shared = key ? this.#inflight.get(key) : undefined;
+    if (shared) return withDeadline(shared.then((done) => this.#result(done, options, start, { cached: true })), deadline, fallback);
+    this.#admit();
+    // Keyed work may be shared by identical calls: one caller's abort must not cancel it for the others.
+    const work = this.#queue.run(() => this.#compute(input, bytes, key, key ? undefined : signal));
+    if (key) {
+      this.#inflight.set(key, work);
+      void work.then(() => this.#inflight.delete(key), () => this.#inflight.delete(key));
+    }
+    return withDeadline(work.then((done) => this.#result(done, options, start)), deadline, fallback);
   }
 
   /**
@@ -152,13 +195,17 @@ export class Classifier extends EventTarget {
       const got = tensor instanceof Float32Array ? `a Float32Array of ${tensor.length}` : describeValue(tensor);
       throw new ClassifierError('UNSUPPORTED_INPUT', `classifyTensor needs a Float32Array of 3x${h}x${w} = ${3 * h * w} values (${this.#model.manifest.input.layout}); got ${got}.`);
     }
-    return this.#queue.run(async () => {
+    const start = now();
+    throwIfAborted(options.signal);
+    this.#admit();
+    const work = this.#queue.run(async (): Promise<Computed> => {
       this.#assertLive();
-      const start = now();
+      throwIfAborted(options.signal);
+      const t0 = now();
       const scores = await this.#infer(tensor);
-      const total = now() - start;
-      return this.#result(scores, false, { decodeMs: 0, preprocessMs: 0, inferenceMs: total, totalMs: total }, options, []);
+      return { scores, cached: false, warnings: [], timings: { decodeMs: 0, preprocessMs: 0, inferenceMs: now() - t0 } };
     });
+    return withDeadline(work.then((done) => this.#result(done, options, start)), { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs });
   }
 
   /**
@@ -197,56 +244,3 @@ function describeValue(value: unknown): string {
   return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'object'}` : `a ${typeof value}`;
 }
 
-/**
- * Loads the model (verified, cached for offline use), finds a backend that
- * initialises and passes a warm-up inference, and returns the classifier.
- * @throws ClassifierError MANIFEST_INVALID, MODEL_LOAD_FAILED, MODEL_INTEGRITY, NO_BACKEND
- */
-export async function createClassifier(options: ClassifierOptions): Promise<Classifier> {
-  if (typeof window === 'undefined' && typeof self === 'undefined') {
-    throw new ClassifierError('NO_BACKEND', 'createClassifier runs in a browser (window or worker); this looks like Node/SSR. Call it from client-side code.');
-  }
-  const resolved = resolveOptions(options);
-  const model = await loadModel(resolved.model, {
-    baseUrl: resolved.baseUrl,
-    cacheName: resolved.persistModel ? resolved.modelCacheName : null,
-    onProgress: resolved.onProgress,
-  });
-  const probed = await probeAll(resolved.wasmThreads);
-  const factory = await loadEngineFactory(model.manifest.format);
-  const [h, w] = model.manifest.input.size;
-  let selection;
-  try {
-    selection = await selectBackend({
-      model,
-      preference: resolved.backends,
-      candidates: orderCandidates(resolved.backends, probed.capabilities),
-      capabilities: probed.capabilities,
-      createEngine: (backend) => factory({ model, backend, wasmPaths: resolved.wasmPaths, wasmThreads: probed.wasmThreads }),
-      warmupInput: new Float32Array(h * w * 3),
-      onProgress: resolved.onProgress,
-      measure: resolved.measureBackends,
-      budgetMs: resolved.selectionBudgetMs,
-      memory: resolved.rememberBackend
-        ? {
-            key: rememberKey(model.id, model.manifest.sha256[model.manifest.files.model] ?? ''),
-            // A browser update or another GPU changes this, and with it the decision.
-            signature: [globalThis.navigator?.userAgent ?? '', ...probed.capabilities.map((c) => `${c.backend}:${c.available ? c.description : 'none'}`)].join('|'),
-          }
-        : null,
-    });
-  } catch (error) {
-    if (error instanceof ClassifierError) throw error;
-    throw new ClassifierError('MODEL_LOAD_FAILED', `Could not start ${model.id}: ${describeError(error)}`, { cause: error });
-  }
-  resolved.onProgress({ phase: 'ready', loaded: 1, total: 1, detail: selection.engine.backend });
-  // After a run-time loss: the best backend left in the original order, no measuring, nothing remembered.
-  const order = selection.selection.candidates.map((c) => c.backend);
-  const restart = async (exclude: BackendName[]) =>
-    (await selectBackend({
-      model, preference: order.filter((b) => !exclude.includes(b)), candidates: order.filter((b) => !exclude.includes(b)), capabilities: probed.capabilities,
-      createEngine: (backend) => factory({ model, backend, wasmPaths: resolved.wasmPaths, wasmThreads: probed.wasmThreads }),
-      warmupInput: new Float32Array(h * w * 3), onProgress: () => {}, measure: 'never', budgetMs: 0, memory: null,
-    })).engine;
-  return new Classifier({ model, engine: selection.engine, restart, options: resolved, fallbacks: selection.fallbacks, capabilities: probed.capabilities, adapter: probed.adapter, selection: selection.selection });
-}

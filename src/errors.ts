@@ -16,7 +16,8 @@ export type ClassifierErrorCode =
   | 'BACKEND_LOST'
   | 'DISPOSED'
   | 'ABORTED'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'QUEUE_FULL';
 
 export interface ClassifierErrorOptions {
   /** The underlying error, if any (kept as `error.cause`). */

@@ -2,7 +2,8 @@
  * inpage-classifier: classify images in the page, on the user's device.
  * Public exports only; internals stay unexported on purpose.
  */
-export { createClassifier, Classifier } from './classifier.js';
+export { createClassifier } from './create.js';
+export { Classifier } from './classifier.js';
 export { ClassifierError, isClassifierError } from './errors.js';
 export type { ClassifierErrorCode, ClassifierErrorOptions } from './errors.js';
 export type { ClassifierOptions, InputLimits } from './options.js';

@@ -31,8 +31,18 @@ export interface ClassifierOptions {
    * and start there next time; see clearSelectionCache(). @defaultValue true
    */
   rememberBackend?: boolean;
-  /** Result cache; `false` disables it. @defaultValue { maxEntries: 500 } */
-  cache?: false | { maxEntries: number };
+  /**
+   * Result cache; `false` disables it. `ttlMs`: entries older than this are
+   * recomputed, but can still answer a timed-out call with `fallbackToCache`.
+   * @defaultValue { maxEntries: 500 } (no ttl)
+   */
+  cache?: false | { maxEntries: number; ttlMs?: number };
+  /** Most calls waiting or running at once; more reject with QUEUE_FULL. @defaultValue 1000 */
+  maxQueue?: number;
+  /** Default per-call deadline (queue wait included); TIMEOUT after it. @defaultValue none */
+  timeoutMs?: number;
+  /** On TIMEOUT, answer with a cached (possibly stale) result for the same file if there is one, marked `stale`. @defaultValue false */
+  fallbackToCache?: boolean;
   /** Model download, verification and warm-up progress. */
   onProgress?: (progress: LoadProgress) => void;
   /** Called when a lost GPU moved the classifier to another backend (also a `backendchange` event). */
@@ -86,6 +96,10 @@ export interface ResolvedOptions {
   selectionBudgetMs: number;
   rememberBackend: boolean;
   cacheEntries: number;
+  cacheTtlMs: number | undefined;
+  maxQueue: number;
+  timeoutMs: number | undefined;
+  fallbackToCache: boolean;
   onProgress: (progress: LoadProgress) => void;
   onBackendChange: (change: { from: BackendName; to: BackendName; reason: string }) => void;
   limits: InputLimits;
@@ -139,8 +153,12 @@ export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
     }
   }
   let cacheEntries = DEFAULT_CACHE_ENTRIES;
+  let cacheTtlMs: number | undefined;
   if (options.cache === false) cacheEntries = 0;
-  else if (options.cache !== undefined) cacheEntries = positiveInteger('options.cache.maxEntries', options.cache.maxEntries);
+  else if (options.cache !== undefined) {
+    cacheEntries = positiveInteger('options.cache.maxEntries', options.cache.maxEntries);
+    if (options.cache.ttlMs !== undefined) cacheTtlMs = positiveNumber('options.cache.ttlMs', options.cache.ttlMs);
+  }
 
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   positiveNumber('options.limits.maxBytes', limits.maxBytes);
@@ -159,6 +177,10 @@ export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
     measureBackends,
     selectionBudgetMs: positiveNumber('options.selectionBudgetMs', options.selectionBudgetMs ?? 1500),
     rememberBackend: options.rememberBackend ?? true,
+    cacheTtlMs,
+    maxQueue: positiveInteger('options.maxQueue', options.maxQueue ?? 1000),
+    timeoutMs: options.timeoutMs === undefined ? undefined : positiveNumber('options.timeoutMs', options.timeoutMs),
+    fallbackToCache: options.fallbackToCache ?? false,
     baseUrl: new URL(String(options.baseUrl ?? base), base).href,
     backends,
     cacheEntries,

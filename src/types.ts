@@ -136,8 +136,10 @@ export interface ClassificationResult {
   scores: Float32Array;
   backend: BackendName;
   engine: EngineName;
-  /** True when the result came from the result cache (no decode, no inference). */
+  /** True when no inference ran for this call: a cache hit, or an identical call in flight answered it. */
   cached: boolean;
+  /** True only for a timed-out call answered from an expired cache entry (`fallbackToCache`). */
+  stale: boolean;
   timings: StageTimings;
   /** Non-fatal observations (e.g. an image far smaller than the model input). */
   warnings: string[];
@@ -146,6 +148,12 @@ export interface ClassificationResult {
 export interface ClassifyOptions {
   /** How many classes in `top`. @defaultValue 5 */
   topK?: number;
+  /** Aborting rejects the call with ABORTED; a call not started yet is skipped. */
+  signal?: AbortSignal;
+  /** Deadline for this call (queue wait included); overrides the classifier's `timeoutMs`. */
+  timeoutMs?: number;
+  /** Overrides the classifier's `fallbackToCache` for this call. */
+  fallbackToCache?: boolean;
 }
 
 /**

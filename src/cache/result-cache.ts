@@ -14,9 +14,10 @@ export class ResultCache {
   #hits = 0;
   #misses = 0;
 
-  constructor(maxEntries: number) {
+  /** @param ttlMs - entries older than this are stale: recomputed, but still served by getStale() */
+  constructor(maxEntries: number, ttlMs?: number) {
     this.#max = maxEntries;
-    this.#lru = new LRUCache({ max: maxEntries });
+    this.#lru = new LRUCache({ max: maxEntries, ...(ttlMs ? { ttl: ttlMs, allowStale: false, noDeleteOnStaleGet: true } : {}) });
   }
 
   static async key(modelId: string, content: Uint8Array | Uint8ClampedArray): Promise<string> {
@@ -29,6 +30,14 @@ export class ResultCache {
     if (scores) this.#hits++;
     else this.#misses++;
     return scores && Float32Array.from(scores);
+  }
+
+  /** Fresh or stale scores, for degrading to a cached answer (not counted as a hit or miss). */
+  getStale(key: string): { scores: Float32Array; stale: boolean } | undefined {
+    const scores = this.#lru.get(key, { allowStale: true, noDeleteOnStaleGet: true, updateAgeOnGet: false });
+    if (!scores) return undefined;
+    const ttl = this.#lru.getRemainingTTL(key);
+    return { scores: Float32Array.from(scores), stale: ttl !== Infinity && ttl <= 0 };
   }
 
   set(key: string, scores: Float32Array): void {

@@ -58,13 +58,22 @@ function encodedWarnings(bytes: Uint8Array, info: SniffResult): string[] {
   return warnings;
 }
 
-async function decodeBlob(blob: Blob, limits: InputLimits): Promise<Drawable> {
+export function isBlob(value: unknown): value is Blob {
+  return isA<Blob>('Blob', value);
+}
+
+/** A Blob's bytes, refusing it by size before reading. */
+export async function readBlob(blob: Blob, limits: InputLimits): Promise<Uint8Array> {
   if (blob.size > limits.maxBytes) {
     throw new ClassifierError('INPUT_TOO_LARGE', `Input is ${(blob.size / 1e6).toFixed(1)} MB; the limit is ${(limits.maxBytes / 1e6).toFixed(1)} MB (option limits.maxBytes).`, {
       details: { bytes: blob.size, maxBytes: limits.maxBytes },
     });
   }
-  const bytes = new Uint8Array(await blob.arrayBuffer());
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+/** Encoded image bytes → drawable: sniff, pixel limit from the header, then decode. */
+export async function decodeEncoded(bytes: Uint8Array, limits: InputLimits): Promise<Drawable> {
   const info = sniffImage(bytes);
   checkPixels(info.width, info.height, limits);
   let bitmap: ImageBitmap;
@@ -95,7 +104,7 @@ function checked(source: CanvasImageSource, width: number, height: number, what:
 
 /** @throws ClassifierError UNSUPPORTED_INPUT, INPUT_TOO_LARGE or DECODE_FAILED */
 export async function toDrawable(input: ImageInput, limits: InputLimits): Promise<Drawable> {
-  if (isA<Blob>('Blob', input)) return decodeBlob(input, limits);
+  if (isBlob(input)) return decodeEncoded(await readBlob(input, limits), limits);
   if (isA<ImageBitmap>('ImageBitmap', input)) return checked(input, input.width, input.height, 'The ImageBitmap (closed?)', limits);
   if (isA<HTMLImageElement>('HTMLImageElement', input)) {
     try {

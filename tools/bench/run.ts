@@ -43,7 +43,7 @@ async function openPage(port: number, webgpu = true): Promise<{ page: Page; clos
   const b = await launchLocalBrowser(webgpu);
   const page = await b.context.newPage();
   await page.goto(`http://localhost:${port}/?autoload=0`);
-  await page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function');
+  await page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function', null, { timeout: 180_000 });
   return { page, close: b.close, version: b.browser.version() };
 }
 
