@@ -61,4 +61,51 @@ describe('model loading', () => {
     }, MODEL);
     expect(out).toBeGreaterThan(2_000_000);
   });
+
+  test('network errors and 5xx mid-load are retried with backoff; 404 fails at once naming the file; nothing partial is cached', async () => {
+    const page = demo().page;
+    const shard = '**/models/nsfw-mobilenet-v2/group1-shard1of1.bin';
+    let attempts = 0;
+    await page.route(shard, async (route) => {
+      attempts++;
+      if (attempts === 1) return route.abort('connectionreset');
+      if (attempts === 2) return route.fulfill({ status: 503, body: 'busy' });
+      return route.continue();
+    });
+    try {
+      const ok = await page.evaluate(async (model) => {
+        await caches.delete('inpage-classifier-models-v1');
+        const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'] });
+        const n = clf.labels.length;
+        await clf.dispose();
+        return n;
+      }, MODEL);
+      expect(ok).toBe(5);
+      expect(attempts).toBe(3);
+    } finally {
+      await page.unroute(shard);
+    }
+
+    let notFound = 0;
+    await page.route(shard, (route) => {
+      notFound++;
+      return route.fulfill({ status: 404, body: 'not here' });
+    });
+    try {
+      const failure = await page.evaluate(async (model) => {
+        await caches.delete('inpage-classifier-models-v1');
+        const error = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'] }).then(() => null, (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message }));
+        const cache = await caches.open('inpage-classifier-models-v1');
+        const cachedShard = await cache.match(new URL('/models/nsfw-mobilenet-v2/group1-shard1of1.bin', location.href).href);
+        return { error, cachedShard: Boolean(cachedShard) };
+      }, MODEL);
+      expect(failure.error?.code).toBe('MODEL_LOAD_FAILED');
+      expect(failure.error?.message).toMatch(/group1-shard1of1\.bin: HTTP 404/);
+      expect(failure.cachedShard).toBe(false);
+      expect(notFound).toBe(1);
+    } finally {
+      await page.unroute(shard);
+    }
+  });
 });
+

@@ -57,6 +57,48 @@ async function readWithProgress(response: Response, onBytes: (n: number) => void
   return out;
 }
 
+/** Delays before each retry of a failed download (network error, 5xx, 429, connection cut mid-body). */
+export const RETRY_DELAYS_MS = [250, 1000, 3000];
+
+class HttpError extends Error {
+  constructor(readonly status: number, statusText: string) {
+    super(`HTTP ${status} ${statusText}`.trim());
+  }
+}
+
+const transient = (error: unknown) => !(error instanceof HttpError) || error.status >= 500 || error.status === 429;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * GET with retries and backoff for transient failures, none for 4xx. Model
+ * URLs are fetched as data (credentials: same-origin), never executed.
+ */
+async function downloadWithRetry(url: string, req: FetchFileRequest): Promise<Uint8Array> {
+  for (let attempt = 0; ; attempt++) {
+    let received = 0;
+    try {
+      const response = await fetch(url, { credentials: 'same-origin' });
+      if (!response.ok) throw new HttpError(response.status, response.statusText);
+      const length = Number(response.headers.get('content-length'));
+      if (length > 0 && attempt === 0) req.onLength?.(length);
+      return await readWithProgress(response, (n) => {
+        received += n;
+        req.onBytes(n);
+      });
+    } catch (error) {
+      req.onBytes(-received); // progress restarts with the retry
+      if (!transient(error) || attempt >= RETRY_DELAYS_MS.length) {
+        const why = error instanceof HttpError ? error.message : `${describeError(error)} (offline and not cached yet?)`;
+        throw new ClassifierError('MODEL_LOAD_FAILED', `Could not download ${url}: ${why}${attempt > 0 ? ` after ${attempt + 1} attempts` : ''}`, {
+          cause: error,
+          details: { url, attempts: attempt + 1, ...(error instanceof HttpError ? { status: error.status } : {}) },
+        });
+      }
+      await sleep(RETRY_DELAYS_MS[attempt]!);
+    }
+  }
+}
+
 export interface FetchFileRequest {
   url: string;
   sha256: string;
@@ -82,18 +124,7 @@ export async function fetchVerified(req: FetchFileRequest): Promise<Uint8Array> 
       await cache.delete(url).catch(() => false);
     }
   }
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new ClassifierError('MODEL_LOAD_FAILED', `Could not download ${url}: ${describeError(error)} (offline and not cached yet?)`, { cause: error, details: { url } });
-  }
-  if (!response.ok) {
-    throw new ClassifierError('MODEL_LOAD_FAILED', `Could not download ${url}: HTTP ${response.status} ${response.statusText}`, { details: { url, status: response.status } });
-  }
-  const length = Number(response.headers.get('content-length'));
-  if (length > 0) req.onLength?.(length);
-  const bytes = await readWithProgress(response, req.onBytes);
+  const bytes = await downloadWithRetry(url, req);
   const actual = await sha256Hex(bytes);
   if (actual !== req.sha256.toLowerCase()) {
     const wrong = sniffWrongContent(bytes);
@@ -102,9 +133,7 @@ export async function fetchVerified(req: FetchFileRequest): Promise<Uint8Array> 
       details: { url, expected: req.sha256, actual },
     });
   }
-  if (cache) {
-    const headers = { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream' };
-    await cache.put(url, new Response(bytes as BufferSource, { headers })).catch(() => undefined);
-  }
+  // Only verified, complete files are ever cached: a failed download leaves nothing behind.
+  if (cache) await cache.put(url, new Response(bytes as BufferSource, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined);
   return bytes;
 }

@@ -26,7 +26,7 @@ export interface LoadModelOptions {
 async function fetchManifest(url: string, cache: Cache | null): Promise<unknown> {
   let response: Response | undefined;
   try {
-    response = await fetch(url, { cache: 'no-cache' });
+    response = await fetch(url, { cache: 'no-cache', credentials: 'same-origin' });
     if (response.ok && cache) await cache.put(url, response.clone()).catch(() => undefined);
   } catch (error) {
     response = (await cache?.match(url)) ?? undefined;
