@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { argmax, maxAbsDiff, type Reference, tfjsReference } from '../e2e/helpers/reference.js';
 import { convertLayersModel } from '../tools/convert/convert.js';
+import { convertGraphModel, topologicalOrder } from '../tools/convert/graph.js';
 import { loadServerModel, type ServerModel } from '../tools/server/model.js';
 
 const MODELS = join(import.meta.dirname, '..', 'public', 'models');
@@ -19,6 +20,7 @@ const photos = ready ? readdirSync(PHOTOS).filter((f) => /\.(jpe?g|png)$/i.test(
 
 const CASES = [
   { id: 'nsfw-mobilenet-v2', photos },
+  { id: 'nsfw-mobilenet-v2-mid', photos }, // tfjs-graph: converted by tools/convert/graph.ts
   { id: 'nsfw-inception-v3', photos },
 ];
 
@@ -92,5 +94,19 @@ describe('converter errors', () => {
     const out = (await session.run({ input: new ort.Tensor('float32', x, [1, 8, 8, 3]) })).probabilities!.data as Float32Array;
     expect(out[0]).toBeCloseTo((63 * 4 + 6) / 64, 5);
     await session.release();
+  });
+});
+
+describe('graph converter', () => {
+  const graph = (nodes: unknown[]) => ({ format: 'graph-model', modelTopology: { node: nodes }, weightsManifest: [{ paths: [], weights: [] }] });
+  const input = { name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: [{ size: '-1' }, { size: '4' }, { size: '4' }, { size: '3' }] } } } };
+
+  test('an unknown op fails naming the node and the op', async () => {
+    await expect(convertGraphModel(graph([input, { name: 'my_lstm', op: 'LSTMBlockCell', input: ['x'] }]) as never, new ArrayBuffer(0))).rejects.toThrow(/node "my_lstm" has op LSTMBlockCell/);
+  });
+
+  test('nodes listed out of order are visited inputs-first', () => {
+    const order = topologicalOrder([{ name: 'c', op: 'Relu', input: ['b'] }, { name: 'b', op: 'Relu', input: ['a:0'] }, { name: 'a', op: 'Placeholder' }]);
+    expect(order.map((n) => n.name)).toEqual(['a', 'b', 'c']);
   });
 });

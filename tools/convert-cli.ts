@@ -1,16 +1,18 @@
 /**
  * npm run convert -- <model.json> <out.onnx>
- * Converts a tfjs-layers model (model.json + its weight shards beside it) to ONNX.
+ * Converts a tfjs model (layers or graph: model.json + its weight shards beside it) to ONNX.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { convertLayersModel, type LayersModelJson } from './convert/convert.js';
+import { convertGraphModel, type GraphModelJson } from './convert/graph.js';
 
 export async function convertFile(modelJsonPath: string, outPath: string): Promise<number> {
-  const json = JSON.parse(readFileSync(modelJsonPath, 'utf8')) as LayersModelJson;
+  const json = JSON.parse(readFileSync(modelJsonPath, 'utf8')) as (LayersModelJson | GraphModelJson) & { format?: string };
   const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => readFileSync(join(dirname(modelJsonPath), p)));
   const weights = new Uint8Array(Buffer.concat(shards)).buffer;
-  const onnx = await convertLayersModel(json, weights);
+  // tfjs-converter writes format "graph-model" for TF graphs; Keras exports are "layers-model" or unset.
+  const onnx = json.format === 'graph-model' ? await convertGraphModel(json as GraphModelJson, weights) : await convertLayersModel(json as LayersModelJson, weights);
   writeFileSync(outPath, onnx);
   return onnx.byteLength;
 }

@@ -2,9 +2,9 @@
  * Install step (after scripts/prepare-assets.mjs): converts the prepared
  * tfjs-layers models to ONNX twins in public/models/<id>-onnx/ with their own
  * manifest (format "onnx", sha256, same preprocessing and labels), so both
- * formats can be selected in the library and the demo. The graph model
- * (nsfw-mobilenet-v2-mid, tfjs-graph) has no twin: the converter reads Keras
- * layers, not TF graph ops.
+ * formats can be selected in the library and the demo. Layers models go
+ * through convert/convert.ts, the graph model (mobilenet_v2_mid) through
+ * convert/graph.ts.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,14 +13,14 @@ import type { ModelManifest } from '../src/types.js';
 import { convertFile } from './convert-cli.js';
 
 const MODELS_DIR = join(import.meta.dirname, '..', 'public', 'models');
-const TWINS = ['nsfw-mobilenet-v2', 'nsfw-inception-v3'];
+const TWINS = ['nsfw-mobilenet-v2', 'nsfw-mobilenet-v2-mid', 'nsfw-inception-v3'];
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export async function makeTwin(id: string): Promise<string> {
   const src = join(MODELS_DIR, id);
   const source = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8')) as ModelManifest;
-  if (source.format !== 'tfjs-layers') throw new Error(`${id} is ${source.format}; only tfjs-layers models are converted`);
+  if (source.format === 'onnx') throw new Error(`${id} is already ONNX`);
   const outId = `${id}-onnx`;
   const out = join(MODELS_DIR, outId);
   mkdirSync(out, { recursive: true });

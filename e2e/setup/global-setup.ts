@@ -8,7 +8,7 @@ import { createServer, type ViteDevServer } from 'vite';
 let server: ViteDevServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, strictPort: false }, logLevel: 'warn', clearScreen: false });
+  server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, strictPort: false, hmr: false, watch: null }, logLevel: 'warn', clearScreen: false });
   await server.listen();
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('vite did not report a port');

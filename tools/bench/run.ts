@@ -66,7 +66,7 @@ async function coldStart(port: number, config: BenchConfig, image: Uint8Array): 
 }
 
 export async function runBench(configs: BenchConfig[], images: string[], opts: { gpuImages: number; log: (s: string) => void }): Promise<BenchReport> {
-  const vite = await createServer({ configFile: join(import.meta.dirname, '..', '..', 'vite.config.ts'), server: { port: 0 }, logLevel: 'error' });
+  const vite = await createServer({ configFile: join(import.meta.dirname, '..', '..', 'vite.config.ts'), server: { port: 0, hmr: false, watch: null }, logLevel: 'error' });
   await vite.listen();
   const port = (vite.httpServer!.address() as { port: number }).port;
   const files = images.map((p) => new Uint8Array(readFileSync(p)));

@@ -171,7 +171,7 @@ async function runGroup(page: Page, group: ModelGroup, options: ParityOptions): 
 }
 
 export async function runParity(options: ParityOptions): Promise<ParityReport> {
-  const vite = await createServer({ configFile: join(import.meta.dirname, '..', '..', 'vite.config.ts'), server: { port: 0 }, logLevel: 'error', clearScreen: false });
+  const vite = await createServer({ configFile: join(import.meta.dirname, '..', '..', 'vite.config.ts'), server: { port: 0, hmr: false, watch: null }, logLevel: 'error', clearScreen: false });
   await vite.listen();
   const address = vite.httpServer!.address();
   const port = typeof address === 'object' && address ? address.port : 0;
