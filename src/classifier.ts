@@ -226,7 +226,8 @@ export class Classifier extends EventTarget {
   }
 
   stats(): ClassifierStats {
-    return { cache: this.#cache?.stats() ?? null, runs: this.#runs, backend: this.backend, engine: this.engine };
+    const memory = this.#engine.current.memory?.();
+    return { cache: this.#cache?.stats() ?? null, runs: this.#runs, backend: this.backend, engine: this.engine, ...(memory ? { engineMemory: memory } : {}) };
   }
 
   /** Frees the engine's memory. Later calls reject with DISPOSED. Idempotent. */

@@ -183,4 +183,6 @@ export interface ClassifierStats {
   runs: number;
   backend: BackendName;
   engine: EngineName;
+  /** Tensors and bytes the runtime holds (tfjs: tf.memory(), page-wide); absent where the runtime cannot tell (ORT). */
+  engineMemory?: { numTensors: number; numBytes: number };
 }

@@ -23,10 +23,12 @@ export interface LaunchOptions {
   query?: string;
   /** Script run in the page before any of its own (page.addInitScript). */
   initScript?: string;
+  /** More Chromium flags. */
+  args?: string[];
 }
 
 export async function openDemo(options: LaunchOptions = {}): Promise<BrowserSession> {
-  const local = await launchLocalBrowser(options.webgpu ?? true);
+  const local = await launchLocalBrowser(options.webgpu ?? true, options.args);
   const page = await local.context.newPage();
   const logs: string[] = [];
   page.on('console', (m) => {

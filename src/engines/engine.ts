@@ -19,6 +19,8 @@ export interface Engine {
    * call made right after the loss would otherwise read a dead context.
    */
   isLost?(): string | null;
+  /** Live tensors/bytes the runtime holds, where it can tell (tfjs); for leak checks. */
+  memory?(): { numTensors: number; numBytes: number };
 }
 
 export interface EngineContext {

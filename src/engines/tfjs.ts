@@ -101,6 +101,10 @@ export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
     backend: ctx.backend,
     ...(lost ? { lost } : {}),
     ...(gl ? { isLost: () => (gl!.isContextLost() ? 'WebGL context lost' : null) } : {}),
+    memory: () => {
+      const m = tf.memory();
+      return { numTensors: m.numTensors, numBytes: m.numBytes };
+    },
     run: (input) => tfjsQueue.run(async () => {
       if (tf.getBackend() !== ctx.backend) await setBackendExplained(tf, ctx.backend);
       // tidy frees the input and intermediates; the output is kept until read.

@@ -23,9 +23,12 @@ export interface LocalBrowser {
   close(): Promise<void>;
 }
 
-/** @param webgpu - pass --enable-unsafe-webgpu (WebGPU through SwiftShader when headless) */
-export async function launchLocalBrowser(webgpu = true): Promise<LocalBrowser> {
-  const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+/**
+ * @param webgpu - pass --enable-unsafe-webgpu (WebGPU through SwiftShader when headless)
+ * @param extraArgs - more Chromium flags (e.g. --js-flags=--expose-gc for memory tests)
+ */
+export async function launchLocalBrowser(webgpu = true, extraArgs: string[] = []): Promise<LocalBrowser> {
+  const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', ...extraArgs];
   if (webgpu) args.push('--enable-unsafe-webgpu');
   const browser = await chromium.launch({ executablePath: chromiumPath(), args });
   const context = await browser.newContext();
