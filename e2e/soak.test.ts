@@ -22,6 +22,21 @@ const HEAP_BOUND_BYTES = 8 * 1024 * 1024;
 const CYCLE_BOUND_BYTES = 16 * 1024 * 1024;
 const MODELS = { tfjs: '/models/nsfw-mobilenet-v2/manifest.json', ort: '/models/nsfw-mobilenet-v2-onnx/manifest.json' };
 
+/**
+ * window.settledHeap(): JS heap after several full GCs with pauses. Big per-call buffers (a
+ * full-size pixel read-back) are swept concurrently, and one gc() alone reads tens of MB of
+ * garbage as "used".
+ */
+const SETTLED_HEAP = `
+  window.settledHeap = async () => {
+    for (let i = 0; i < 4; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return performance.memory.usedJSHeapSize;
+  };
+`;
+
 interface SoakResult {
   n: number;
   heap0: number;
@@ -32,7 +47,7 @@ interface SoakResult {
 }
 
 describe.skipIf(!hasSharedData)(`memory soak (${hasSharedData ? `${N_WASM} per WASM run, ${N_GPU} per emulated GPU` : SKIP_NO_DATA})`, () => {
-  const demo = useDemoSession({ args: ['--js-flags=--expose-gc', '--enable-precise-memory-info'] });
+  const demo = useDemoSession({ args: ['--js-flags=--expose-gc', '--enable-precise-memory-info'], initScript: SETTLED_HEAP });
   beforeEach(async () => {
     await demo().page.reload();
     await demo().page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function');
@@ -44,16 +59,7 @@ describe.skipIf(!hasSharedData)(`memory soak (${hasSharedData ? `${N_WASM} per W
       const n = backend === 'wasm' ? N_WASM : N_GPU;
       test(`${engine}/${backend}: ${n} classifications keep heap and engine memory flat`, async () => {
         const r = await demo().page.evaluate(async ({ model, backend, photos, n }): Promise<SoakResult> => {
-          const gc = (window as unknown as { gc: () => void }).gc;
-          // Several full GCs with pauses: big per-call buffers (a full-size pixel read-back) are
-          // swept concurrently, and one gc() alone reads tens of MB of garbage as "used".
-          const heap = async () => {
-            for (let i = 0; i < 4; i++) {
-              gc();
-              await new Promise((r) => setTimeout(r, 100));
-            }
-            return (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize;
-          };
+          const heap = (window as unknown as { settledHeap: () => Promise<number> }).settledHeap;
           const clf = await window.inpageClassifier.createClassifier({ model, backends: [backend as BackendName], cache: false, rememberBackend: false });
           const blobs = await Promise.all(photos.map(async (p) => (await fetch(`/shared-data/photos/${p}`)).blob()));
           for (let i = 0; i < Math.min(8, n); i++) await clf.classify(blobs[i % blobs.length]!); // warm-up
@@ -76,14 +82,7 @@ describe.skipIf(!hasSharedData)(`memory soak (${hasSharedData ? `${N_WASM} per W
 
   test('dispose + createClassifier 20 times does not grow memory (both engines, wasm)', async () => {
     const out = await demo().page.evaluate(async (models) => {
-      const gc = (window as unknown as { gc: () => void }).gc;
-      const heap = async () => {
-        for (let i = 0; i < 4; i++) {
-          gc();
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        return (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize;
-      };
+      const heap = (window as unknown as { settledHeap: () => Promise<number> }).settledHeap;
       const blob = await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob();
       const cycle = async (model: string) => {
         const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], rememberBackend: false });
