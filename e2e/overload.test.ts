@@ -89,4 +89,42 @@ describe.skipIf(!hasSharedData)(`overload, abort, timeouts (${hasSharedData ? 'r
     }, MODEL);
     expect(out).toEqual({ same: true, stale: true, cached: true, firstStale: false, strict: 'TIMEOUT' });
   });
+
+  test('identical files share one computation: skipped only when every caller sharing it aborted', async () => {
+    const out = await demo().page.evaluate(async (model) => {
+      const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], cache: false, rememberBackend: false });
+      const bytes = await (await fetch('/shared-data/photos/dog_samoyed.jpg')).arrayBuffer();
+      const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? 'untyped');
+      const busy = () => [0.1, 0.2, 0.3].map((v) => clf.classifyTensor(new Float32Array(224 * 224 * 3).fill(v)));
+      // One of two callers aborts: the other still gets its result, computed once.
+      let ahead = busy();
+      let runs = clf.stats().runs + ahead.length;
+      const a = new AbortController();
+      const leader = code(clf.classify(new Blob([bytes]), { signal: a.signal }));
+      const follower = code(clf.classify(new Blob([bytes])));
+      await new Promise((r) => setTimeout(r, 0));
+      a.abort();
+      const one = { leader: await leader, follower: await follower };
+      await Promise.all(ahead);
+      const oneRuns = clf.stats().runs - runs;
+      // Both abort: the shared work is skipped.
+      ahead = busy();
+      runs = clf.stats().runs + ahead.length;
+      const b1 = new AbortController();
+      const b2 = new AbortController();
+      const p1 = code(clf.classify(new Blob([bytes]), { signal: b1.signal }));
+      const p2 = code(clf.classify(new Blob([bytes]), { signal: b2.signal }));
+      await new Promise((r) => setTimeout(r, 0));
+      b1.abort();
+      b2.abort();
+      const both = [await p1, await p2];
+      await Promise.all(ahead);
+      await clf.classifyTensor(new Float32Array(224 * 224 * 3)); // drain: the skipped task has passed
+      const bothRuns = clf.stats().runs - runs - 1;
+      await clf.dispose();
+      return { one, oneRuns, both, bothRuns };
+    }, MODEL);
+    expect(out).toEqual({ one: { leader: 'ABORTED', follower: 'ok' }, oneRuns: 1, both: ['ABORTED', 'ABORTED'], bothRuns: 0 });
+  });
 });
+

@@ -8,7 +8,7 @@ import { ResultCache } from './cache/result-cache.js';
 import { throwIfAborted, withDeadline } from './call-control.js';
 import type { Engine } from './engines/engine.js';
 import { ClassifierError } from './errors.js';
-import { decodeEncoded, isBlob, readBlob, toDrawable } from './input/decode.js';
+import { decodeEncoded, describeValue, isBlob, readBlob, toDrawable } from './input/decode.js';
 import type { LoadedModel } from './manifest/load.js';
 import { DEFAULT_TOP_K, type ResolvedOptions } from './options.js';
 import { CanvasPreprocessor } from './preprocess/canvas.js';
@@ -42,8 +42,11 @@ export class Classifier extends EventTarget {
   readonly #cache: ResultCache | null;
   readonly #canvas: CanvasPreprocessor;
   readonly #queue = new SerialQueue();
-  /** Encoded inputs being computed, by cache key: identical concurrent calls share one computation. */
-  readonly #inflight = new Map<string, Promise<Computed>>();
+  /**
+   * Encoded inputs being computed, by cache key: identical concurrent calls share one
+   * computation; it is skipped (if not started) only when every caller sharing it aborted.
+   */
+  readonly #inflight = new Map<string, { work: Promise<Computed>; signals: (AbortSignal | undefined)[] }>();
   #runs = 0;
   #disposed = false;
 
@@ -126,9 +129,10 @@ export class Classifier extends EventTarget {
   }
 
   /** The queued part of classify: decode, preprocess, pixel-keyed cache, inference. */
-  async #compute(input: ImageInput, bytes: Uint8Array | null, key: string | null, signal: AbortSignal | undefined): Promise<Computed> {
+  async #compute(input: ImageInput, bytes: Uint8Array | null, key: string | null, signals: readonly (AbortSignal | undefined)[]): Promise<Computed> {
     this.#assertLive();
-    throwIfAborted(signal); // aborted while waiting: skip the work
+    // Every caller aborted while waiting: skip the work.
+    if (signals.every((s) => s?.aborted)) throwIfAborted(signals[0]);
     const t0 = now();
     const drawable = bytes ? await decodeEncoded(bytes, this.#options.limits) : await toDrawable(input, this.#options.limits);
     try {
@@ -173,12 +177,15 @@ export class Classifier extends EventTarget {
       return old ? this.#result({ scores: old.scores, cached: true, warnings: [], timings: NO_TIMINGS }, options, start, { stale: true }) : undefined;
     };
     const shared = key ? this.#inflight.get(key) : undefined;
-    if (shared) return withDeadline(shared.then((done) => this.#result(done, options, start, { cached: true })), deadline, fallback);
+    if (shared) {
+      shared.signals.push(signal);
+      return withDeadline(shared.work.then((done) => this.#result(done, options, start, { cached: true })), deadline, fallback);
+    }
     this.#admit();
-    // Keyed work may be shared by identical calls: one caller's abort must not cancel it for the others.
-    const work = this.#queue.run(() => this.#compute(input, bytes, key, key ? undefined : signal));
+    const signals = [signal];
+    const work = this.#queue.run(() => this.#compute(input, bytes, key, signals));
     if (key) {
-      this.#inflight.set(key, work);
+      this.#inflight.set(key, { work, signals });
       void work.then(() => this.#inflight.delete(key), () => this.#inflight.delete(key));
     }
     return withDeadline(work.then((done) => this.#result(done, options, start)), deadline, fallback);
@@ -239,9 +246,3 @@ export class Classifier extends EventTarget {
     await this.#queue.run(() => this.#engine.dispose());
   }
 }
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'object'}` : `a ${typeof value}`;
-}
-

@@ -145,4 +145,44 @@ describe('selectBackend', () => {
     const req = request([{ backend: 'webgpu', available: false, kind: 'unknown', description: '', reason: 'navigator.gpu unavailable' }, wasm], { wasm: { fail: 'no wasm' } }, { preference: ['webgpu', 'wasm'], candidates: ['webgpu', 'wasm'] });
     await expect(selectBackend(req)).rejects.toMatchObject({ code: 'NO_BACKEND', details: { fallbacks: [{ backend: 'webgpu', reason: 'navigator.gpu unavailable' }, { backend: 'wasm', reason: 'no wasm' }] } });
   });
+
+  test("measureBackends 'always' does not reorder an explicit list: it is tried exactly in order", async () => {
+    const req = request([gpu('webgpu', 'software'), wasm], { webgpu: { runMs: 50 }, wasm: { runMs: 1 } }, { preference: ['webgpu', 'wasm'], candidates: ['webgpu', 'wasm'], measure: 'always' });
+    const s = await selectBackend(req);
+    expect(s.engine.backend).toBe('webgpu');
+    expect(s.selection.measured).toBe(false);
+  });
+
+  test('candidates abandoned while measuring get a second chance (no deadline) before NO_BACKEND; measured stays false', async () => {
+    const req = request([gpu('webgpu', 'unknown'), gpu('webgl', 'software'), wasm], { webgpu: { initMs: 300 }, wasm: { initMs: 300, fail: undefined } }, { budgetMs: 100, measure: 'auto' });
+    const s = await selectBackend(req);
+    expect(['webgpu', 'wasm']).toContain(s.engine.backend);
+    expect(s.selection.measured).toBe(false);
+    expect(req.started).not.toContain('webgl'); // the emulated GPU is still not needed
+  });
+
+  test('a backend that starts but fails its timed runs counts as failed and is disposed', async () => {
+    const caps = [gpu('webgpu', 'integrated'), gpu('webgl', 'software'), wasm];
+    const req = request(caps, { wasm: { runMs: 2 } });
+    let calls = 0;
+    const inner = req.createEngine;
+    req.createEngine = async (b) => {
+      const e = await inner(b);
+      if (b !== 'webgpu') return e;
+      return { ...e, run: async (x: Float32Array) => (++calls > 1 ? Promise.reject(new Error('kernel failed')) : e.run(x)) };
+    };
+    const s = await selectBackend(req);
+    expect(s.engine.backend).toBe('wasm');
+    expect(s.selection.candidates.find((c) => c.backend === 'webgpu')).toMatchObject({ status: 'failed', reason: 'kernel failed' });
+  });
+
+  test('progress stops once the choice is made (an abandoned init finishing late stays quiet)', async () => {
+    const phases: string[] = [];
+    const req = request([gpu('webgpu', 'unknown'), gpu('webgl', 'software'), wasm], { webgpu: { initMs: 400 }, wasm: { runMs: 1 } }, { budgetMs: 200, onProgress: (p) => phases.push(`${p.phase}:${p.detail}`) });
+    await selectBackend(req);
+    const atChoice = phases.length;
+    await sleep(600);
+    expect(phases.length).toBe(atChoice);
+  });
 });
+

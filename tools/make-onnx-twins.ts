@@ -6,16 +6,15 @@
  * through convert/convert.ts, the graph model (mobilenet_v2_mid) through
  * convert/graph.ts.
  */
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelManifest } from '../src/types.js';
 import { convertFile } from './convert-cli.js';
+import { sha256 } from './shared-data.js';
 
 const MODELS_DIR = join(import.meta.dirname, '..', 'public', 'models');
 const TWINS = ['nsfw-mobilenet-v2', 'nsfw-mobilenet-v2-mid', 'nsfw-inception-v3'];
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export async function makeTwin(id: string): Promise<string> {
   const src = join(MODELS_DIR, id);

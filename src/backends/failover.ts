@@ -18,6 +18,8 @@ export interface BackendChange {
 export class ResilientEngine {
   #engine: Engine;
   #lost: string | null = null;
+  /** Set once no backend could take over: later calls fail at once instead of retrying every backend. */
+  #gone: ClassifierError | null = null;
   readonly #excluded = new Set<BackendName>();
   readonly #restart: (exclude: BackendName[]) => Promise<Engine>;
   readonly #onChange: (change: BackendChange) => void;
@@ -43,6 +45,7 @@ export class ResilientEngine {
   }
 
   async run(input: Float32Array): Promise<Float32Array> {
+    if (this.#gone) throw this.#gone;
     for (;;) {
       const engine = this.#engine;
       this.#lost ??= engine.isLost?.() ?? null;
@@ -71,7 +74,8 @@ export class ResilientEngine {
     try {
       next = await this.#restart([...this.#excluded]);
     } catch (error) {
-      throw new ClassifierError('BACKEND_LOST', `The ${from.backend} backend was lost (${reason}) and no other backend could take over: ${describeError(error)}`, { cause: error, details: { backend: from.backend, reason } });
+      this.#gone = new ClassifierError('BACKEND_LOST', `The ${from.backend} backend was lost (${reason}) and no other backend could take over: ${describeError(error)}`, { cause: error, details: { backend: from.backend, reason } });
+      throw this.#gone;
     }
     this.#engine = next;
     this.#lost = null;

@@ -5,6 +5,7 @@
  * share of the budget is abandoned (disposed once its init finishes).
  */
 import type { Engine } from '../engines/engine.js';
+import { describeError } from '../errors.js';
 import type { BackendName } from '../types.js';
 
 export interface Measurement {
@@ -39,8 +40,11 @@ export async function measureCandidates(candidates: BackendName[], budgetMs: num
     try {
       engine = await Promise.race([pending, timeout]);
     } catch (error) {
-      if (mismatch(error)) throw error;
-      results.push({ backend, status: 'failed', reason: error instanceof Error ? error.message : String(error) });
+      if (mismatch(error)) {
+        await Promise.all(results.map((r) => r.engine?.dispose().catch(() => undefined)));
+        throw error;
+      }
+      results.push({ backend, status: 'failed', reason: describeError(error) });
       continue;
     } finally {
       clearTimeout(timer);
@@ -51,10 +55,17 @@ export async function measureCandidates(candidates: BackendName[], budgetMs: num
       continue;
     }
     const times: number[] = [];
-    for (let i = 0; i < TIMED_RUNS; i++) {
-      const t0 = performance.now();
-      await engine.run(input);
-      times.push(performance.now() - t0);
+    try {
+      for (let i = 0; i < TIMED_RUNS; i++) {
+        const t0 = performance.now();
+        await engine.run(input);
+        times.push(performance.now() - t0);
+      }
+    } catch (error) {
+      // A backend that starts but cannot run counts as failed, like one that cannot start.
+      await engine.dispose().catch(() => undefined);
+      results.push({ backend, status: 'failed', reason: describeError(error) });
+      continue;
     }
     results.push({ backend, engine, ms: median(times), status: 'measured' });
   }

@@ -85,11 +85,16 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
     const probe = cap(c.backend);
     if (probe && !probe.available) Object.assign(c, { status: 'unavailable', reason: probe.reason ?? 'unavailable' });
   }
+  // An abandoned candidate may finish initialising after the choice is made: keep it quiet then.
+  let chosen = false;
+  const progress = (p: LoadProgress) => {
+    if (!chosen) req.onProgress(p);
+  };
   const start = async (backend: BackendName): Promise<Engine> => {
-    req.onProgress({ phase: 'init', loaded: 0, total: 0, detail: backend });
+    progress({ phase: 'init', loaded: 0, total: 0, detail: backend });
     const engine = await req.createEngine(backend);
     try {
-      req.onProgress({ phase: 'warmup', loaded: 0, total: 0, detail: backend });
+      progress({ phase: 'warmup', loaded: 0, total: 0, detail: backend });
       await warmUp(engine, req.warmupInput, req.model.labels.length);
       return engine;
     } catch (error) {
@@ -108,8 +113,8 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
     }
   };
   const finish = (engine: Engine, measured: boolean, fromCache: boolean): Selection => {
-    const chosen = table.get(engine.backend)!;
-    chosen.status = 'selected';
+    chosen = true;
+    table.get(engine.backend)!.status = 'selected';
     if (auto && req.memory && !fromCache) remember(req.memory.key, req.memory.signature, engine.backend);
     const candidates = [...table.values()];
     for (const c of candidates) {
@@ -132,12 +137,15 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
   // 2. Measure when the probes cannot decide.
   const lead = cap(open()[0] ?? 'wasm');
   const uncertain = auto && lead?.backend !== 'wasm' && (lead?.gpuClass === 'integrated' || lead?.gpuClass === 'unknown');
-  const plausible = req.measure === 'always' ? open() : req.measure === 'auto' && uncertain ? open().filter((b) => cap(b)?.kind !== 'software') : [];
+  // Measuring is part of 'auto' only: an explicit list is tried exactly in its order.
+  const plausible = !auto ? [] : req.measure === 'always' ? open() : req.measure === 'auto' && uncertain ? open().filter((b) => cap(b)?.kind !== 'software') : [];
+  let measured = false;
   if (plausible.length >= 2) {
     const results = await measureCandidates(plausible, req.budgetMs, start, req.warmupInput, (e) => fatal(req.model, e) !== null).catch((e: unknown) => {
       throw fatal(req.model, e) ?? e;
     });
     const timed = results.filter((r) => r.status === 'measured').sort((a, b) => a.ms! - b.ms!);
+    measured = timed.length > 0;
     const best = timed[0];
     for (const r of results) {
       const reason = r.status === 'measured' && r !== best ? `measured ${r.ms!.toFixed(1)} ms per image vs ${best!.ms!.toFixed(1)} ms on ${best!.backend}` : r.reason;
@@ -147,10 +155,12 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
     if (best) return finish(best.engine!, true, false);
   }
 
-  // 3. First that works, in order.
-  for (const backend of open()) {
+  // 3. First that works, in the original order; candidates abandoned while measuring get a
+  // second chance there, with no deadline.
+  const remaining = req.candidates.filter((b) => ['not-tried', 'abandoned'].includes(table.get(b)!.status));
+  for (const backend of remaining) {
     const engine = await attempt(backend);
-    if (engine) return finish(engine, plausible.length >= 2, false);
+    if (engine) return finish(engine, measured, false);
   }
   const tried = [...table.values()].filter((c) => c.reason);
   const list = tried.map((f) => `${f.backend}: ${f.reason}`).join('; ');

@@ -33,7 +33,8 @@ function unsupported(what: string): ClassifierError {
   return new ClassifierError('UNSUPPORTED_INPUT', `Cannot classify ${what}. Accepted: ${ACCEPTED_OBJECTS}; encoded images as ${ACCEPTED_IMAGE_TYPES.join(', ')}.`, { details: { received: what } });
 }
 
-function describeValue(value: unknown): string {
+/** "null", "a number", "a HTMLDivElement": for error messages about wrong inputs. */
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value !== 'object') return `a ${typeof value}`;
   return `a ${(value as object).constructor?.name ?? 'object'}`;
@@ -65,7 +66,8 @@ export function isBlob(value: unknown): value is Blob {
 /** A Blob's bytes, refusing it by size before reading. */
 export async function readBlob(blob: Blob, limits: InputLimits): Promise<Uint8Array> {
   if (blob.size > limits.maxBytes) {
-    throw new ClassifierError('INPUT_TOO_LARGE', `Input is ${(blob.size / 1e6).toFixed(1)} MB; the limit is ${(limits.maxBytes / 1e6).toFixed(1)} MB (option limits.maxBytes).`, {
+    const mib = (n: number) => (n / 1048576).toFixed(1);
+    throw new ClassifierError('INPUT_TOO_LARGE', `Input is ${mib(blob.size)} MiB; the limit is ${mib(limits.maxBytes)} MiB (option limits.maxBytes).`, {
       details: { bytes: blob.size, maxBytes: limits.maxBytes },
     });
   }
@@ -120,7 +122,12 @@ export async function toDrawable(input: ImageInput, limits: InputLimits): Promis
   if (isA<ImageData>('ImageData', input)) {
     nonEmpty(input.width, input.height, 'The ImageData');
     checkPixels(input.width, input.height, limits);
-    const bitmap = await createImageBitmap(input);
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(input);
+    } catch (error) {
+      throw new ClassifierError('DECODE_FAILED', `The ImageData could not be turned into a bitmap: ${describeError(error)}`, { cause: error });
+    }
     return { ...keep(bitmap, bitmap.width, bitmap.height), release: () => bitmap.close() };
   }
   if (isA<HTMLVideoElement>('HTMLVideoElement', input)) {

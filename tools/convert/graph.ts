@@ -176,11 +176,10 @@ export async function convertGraphModel(json: GraphModelJson, weightData: ArrayB
         const x = valueOf(ins[0]!, node);
         if (node.attr?.transpose_a?.b) throw new UnsupportedLayerError(`node "${node.name}": transpose_a is not supported`);
         const k = constOf(ins[1]!, node);
-        const [fin, fout] = (node.attr?.transpose_b?.b ? [k.shape[1], k.shape[0]] : k.shape) as [number, number];
+        const fout = (node.attr?.transpose_b?.b ? k.shape[0] : k.shape[1]) as number;
         const inputs = [x.name, g.addFloat(`${node.name}/W`, k.shape, Float32Array.from(k.data))];
         if (fusedOps(node).includes('BiasAdd')) inputs.push(g.addFloat(`${node.name}/B`, [fout], Float32Array.from(constOf(ins[2]!, node).data)));
         const out = g.node('Gemm', inputs, node.name, { transB: node.attr?.transpose_b?.b ? 1 : 0 });
-        void fin;
         set(activation(g, { name: out, shape: [x.shape[0]!, fout] }, fusedActivation(node), node.name));
         break;
       }
