@@ -5,29 +5,49 @@
 import { rememberKey } from './backends/remember.js';
 import { orderCandidates, probeAll, selectBackend } from './backends/select.js';
 import { Classifier } from './classifier.js';
-import { loadEngineFactory } from './engines/engine.js';
+import { type EngineLoaders, engineFor, missingEngine } from './engines/engine.js';
 import { ClassifierError, describeError } from './errors.js';
 import { loadModel } from './manifest/load.js';
 import { type ClassifierOptions, resolveOptions } from './options.js';
 import type { BackendName } from './types.js';
+
+/** What an entry point (`inpage-classifier`, `/onnx`, `/tfjs`) builds its createClassifier from. */
+export interface EntryPoint {
+  loaders: EngineLoaders;
+  /** Path of the default model below `assetBase`. */
+  defaultModel: string;
+}
+
+/** True in a window or a worker; false in Node, SSR renderers and other servers. */
+function inBrowser(): boolean {
+  return typeof createImageBitmap === 'function' && (typeof document !== 'undefined' || typeof OffscreenCanvas !== 'undefined');
+}
 
 /**
  * Loads the model (verified, cached for offline use), finds a backend that
  * initialises and passes a warm-up inference, and returns the classifier.
  * @throws ClassifierError MANIFEST_INVALID, MODEL_LOAD_FAILED, MODEL_INTEGRITY, NO_BACKEND
  */
-export async function createClassifier(options: ClassifierOptions): Promise<Classifier> {
-  if (typeof window === 'undefined' && typeof self === 'undefined') {
-    throw new ClassifierError('NO_BACKEND', 'createClassifier runs in a browser (window or worker); this looks like Node/SSR. Call it from client-side code.');
+export async function createWithEntry(options: ClassifierOptions, entry: EntryPoint): Promise<Classifier> {
+  if (!inBrowser()) {
+    throw new ClassifierError(
+      'NO_BACKEND',
+      'createClassifier needs a browser (a window or a worker with createImageBitmap and a canvas); this looks like Node or server-side rendering. Importing the package on the server is fine: call createClassifier from client-side code only (e.g. in an effect or onMount).',
+      { details: { environment: 'server' } },
+    );
   }
-  const resolved = resolveOptions(options);
+  const resolved = resolveOptions(options, entry.defaultModel);
   const model = await loadModel(resolved.model, {
     baseUrl: resolved.baseUrl,
     cacheName: resolved.persistModel ? resolved.modelCacheName : null,
     onProgress: resolved.onProgress,
+    accept: (manifest) => {
+      const missing = missingEngine(manifest.format, entry.loaders);
+      if (missing) throw new ClassifierError('NO_BACKEND', `Cannot run ${manifest.name}: ${missing}.`, { details: { engine: engineFor(manifest.format) } });
+    },
   });
-  const probed = await probeAll(resolved.wasmThreads);
-  const factory = await loadEngineFactory(model.manifest.format);
+  const probed = await probeAll(resolved.wasmThreads, engineFor(model.manifest.format));
+  const factory = await entry.loaders[engineFor(model.manifest.format)]!();
   const [h, w] = model.manifest.input.size;
   let selection;
   try {

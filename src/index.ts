@@ -1,14 +1,39 @@
 /**
  * inpage-classifier: classify images in the page, on the user's device.
- * Public exports only; internals stay unexported on purpose.
+ *
+ * This entry point runs both ONNX models (onnxruntime-web) and TensorFlow.js
+ * models; each engine is a separate chunk loaded only when a model needs it.
+ * An app that uses one format can import `inpage-classifier/onnx` or
+ * `inpage-classifier/tfjs` so the other engine is not even in its build.
+ * @packageDocumentation
  */
-export { createClassifier } from './create.js';
-export { Classifier } from './classifier.js';
-export { ClassifierError, isClassifierError } from './errors.js';
-export type { ClassifierErrorCode, ClassifierErrorOptions } from './errors.js';
-export type { ClassifierOptions, InputLimits } from './options.js';
-export { DEFAULT_LIMITS } from './options.js';
-export { validateManifest } from './manifest/schema.js';
-export { clearSelectionCache } from './backends/remember.js';
-export type * from './types.js';
-export type { BackendChange } from './backends/failover.js';
+import type { Classifier } from './classifier.js';
+import { createWithEntry } from './create.js';
+import { ortLoader, tfjsLoader } from './engines/engine.js';
+import { type ClassifierOptions, DEFAULT_MODEL_PATH } from './options.js';
+
+export * from './api.js';
+
+/**
+ * Loads the model (sha256-verified, kept for offline use), picks the best
+ * backend that initialises and passes a warm-up inference, and resolves with
+ * a ready {@link Classifier}.
+ *
+ * @param options - everything is optional; with none, the default NSFW
+ *   MobileNetV2 model is loaded from `/models/` (see the Vite plugin or
+ *   `npx inpage-classifier copy-assets` for serving it).
+ * @throws {@link ClassifierError} with code `MANIFEST_INVALID`, `MODEL_LOAD_FAILED`,
+ *   `MODEL_INTEGRITY` or `NO_BACKEND` (also when called outside a browser, e.g. during SSR).
+ *
+ * @example
+ * ```ts
+ * import { createClassifier } from 'inpage-classifier';
+ *
+ * const clf = await createClassifier({ onProgress: (p) => console.log(p.phase, p.loaded, p.total) });
+ * const result = await clf.classify(file); // a File from <input type="file">
+ * console.log(clf.backend, result.top[0].label, result.top[0].score);
+ * ```
+ */
+export function createClassifier(options?: ClassifierOptions): Promise<Classifier> {
+  return createWithEntry(options ?? {}, { loaders: { ort: ortLoader, tfjs: tfjsLoader }, defaultModel: DEFAULT_MODEL_PATH });
+}

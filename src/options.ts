@@ -6,77 +6,164 @@ import type { BackendName, LoadProgress, ModelManifest } from './types.js';
 
 export const ALL_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm'];
 
+/**
+ * Options of `createClassifier`. Every one is optional, with its default
+ * below; a bad value is a `TypeError` naming the option.
+ *
+ * @example
+ * ```ts
+ * const clf = await createClassifier({
+ *   model: '/models/my-model/manifest.json',
+ *   backends: ['webgpu', 'wasm'],
+ *   cache: { maxEntries: 200 },
+ *   onProgress: (p) => bar.update(p.loaded / p.total),
+ * });
+ * ```
+ */
 export interface ClassifierOptions {
-  /** URL of a `manifest.json`, or the manifest object (then set `baseUrl` for its files). */
-  model: string | URL | ModelManifest;
-  /** Where a manifest object's files live. @defaultValue the document's base URL */
+  /**
+   * URL of a `manifest.json`, or the manifest object (then set `baseUrl` for its files).
+   * @defaultValue the entry point's default model below `assetBase`:
+   * `models/nsfw-mobilenet-v2/manifest.json` (tfjs), or its ONNX twin
+   * `models/nsfw-mobilenet-v2-onnx/manifest.json` from `inpage-classifier/onnx`
+   * @example { model: '/models/nsfw-mobilenet-v2-onnx/manifest.json' }
+   */
+  model?: string | URL | ModelManifest;
+  /**
+   * Where the package's own files are served: `models/` and `wasm/` below it,
+   * as the `inpage-classifier/vite` plugin and `npx inpage-classifier copy-assets`
+   * lay them out. Set it when the app is not served from the site root.
+   * @defaultValue `'/'`, resolved against the document
+   * @example { assetBase: import.meta.env.BASE_URL }
+   */
+  assetBase?: string | URL;
+  /**
+   * Where a manifest object's files live (a manifest URL's files are relative to that URL).
+   * @defaultValue the document's base URL
+   * @example { model: manifestObject, baseUrl: '/models/custom/' }
+   */
   baseUrl?: string | URL;
   /**
    * `'auto'`: hardware WebGPU → hardware WebGL → WASM → software (emulated) GPUs,
    * so an emulated GPU never wins over WASM. An explicit list is tried exactly
-   * in the given order. @defaultValue 'auto'
+   * in the given order.
+   * @defaultValue `'auto'`
+   * @example { backends: ['webgl', 'wasm'] }
    */
   backends?: 'auto' | readonly BackendName[];
   /**
    * With 'auto': time the plausible backends against each other when the
    * probes cannot decide (an integrated or unrecognised GPU vs WASM).
-   * 'always' times every available candidate; 'never' takes the first that
-   * works. @defaultValue 'auto'
+   * 'always' times every available candidate; 'never' takes the first that works.
+   * @defaultValue `'auto'`
+   * @example { measureBackends: 'never' }
    */
   measureBackends?: 'auto' | 'always' | 'never';
-  /** Total time the measured choice may spend initialising candidates. @defaultValue 1500 */
+  /**
+   * Total time the measured choice may spend initialising candidates, in ms.
+   * @defaultValue `1500`
+   * @example { selectionBudgetMs: 3000 }
+   */
   selectionBudgetMs?: number;
   /**
    * Remember the backend 'auto' chose for this device + model (localStorage)
-   * and start there next time; see clearSelectionCache(). @defaultValue true
+   * and start there next time; see `clearSelectionCache()`.
+   * @defaultValue `true`
+   * @example { rememberBackend: false }
    */
   rememberBackend?: boolean;
   /**
    * Result cache; `false` disables it. `ttlMs`: entries older than this are
    * recomputed, but can still answer a timed-out call with `fallbackToCache`.
-   * @defaultValue { maxEntries: 500 } (no ttl)
+   * @defaultValue `{ maxEntries: 500 }` (no ttl)
+   * @example { cache: { maxEntries: 100, ttlMs: 60_000 } }
    */
   cache?: false | { maxEntries: number; ttlMs?: number };
-  /** Most calls waiting or running at once; more reject with QUEUE_FULL. @defaultValue 1000 */
+  /**
+   * Most calls waiting or running at once; more reject with `QUEUE_FULL`.
+   * @defaultValue `1000`
+   * @example { maxQueue: 50 }
+   */
   maxQueue?: number;
-  /** Default per-call deadline (queue wait included); TIMEOUT after it. @defaultValue none */
+  /**
+   * Default per-call deadline in ms (queue wait included); `TIMEOUT` after it.
+   * A call's own `timeoutMs` overrides it.
+   * @defaultValue none
+   * @example { timeoutMs: 2000 }
+   */
   timeoutMs?: number;
-  /** On TIMEOUT, answer with a cached (possibly stale) result for the same file if there is one, marked `stale`. @defaultValue false */
+  /**
+   * On `TIMEOUT`, answer with a cached (possibly expired) result for the same
+   * file if there is one, marked `stale: true`.
+   * @defaultValue `false`
+   * @example { timeoutMs: 500, fallbackToCache: true }
+   */
   fallbackToCache?: boolean;
-  /** Model download, verification and warm-up progress. */
+  /**
+   * Model download, verification and warm-up progress: phases
+   * `manifest → download → verify → init → warmup → ready`, bytes while downloading.
+   * @defaultValue none
+   * @example { onProgress: ({ phase, loaded, total }) => console.log(phase, loaded, total) }
+   */
   onProgress?: (progress: LoadProgress) => void;
-  /** Called when a lost GPU moved the classifier to another backend (also a `backendchange` event). */
+  /**
+   * Called when a lost GPU moved the classifier to another backend (also a `backendchange` event).
+   * @defaultValue none
+   * @example { onBackendChange: ({ from, to, reason }) => console.warn(from, '→', to, reason) }
+   */
   onBackendChange?: (change: { from: BackendName; to: BackendName; reason: string }) => void;
-  /** Input limits, checked before decoding. */
+  /**
+   * Input limits, checked before decoding; larger inputs reject with `INPUT_TOO_LARGE`.
+   * @defaultValue `{ maxBytes: 20 MiB, maxPixels: 50_000_000 }` ({@link DEFAULT_LIMITS})
+   * @example { limits: { maxBytes: 5 * 1024 * 1024 } }
+   */
   limits?: Partial<InputLimits>;
-  /** Colour transparent pixels are composited on (CSS colour). @defaultValue '#ffffff' */
+  /**
+   * Colour transparent pixels are composited on (CSS colour).
+   * @defaultValue `'#ffffff'`
+   * @example { background: '#000' }
+   */
   background?: string;
   /**
    * How images are resized to the model input. 'antialiased': a triangle
    * filter like PIL/torchvision (matches a Python server's preprocessing;
    * costs a few ms of JS per image); 'canvas': one drawImage (faster, drifts
-   * from server results). @defaultValue 'antialiased'
+   * from server results).
+   * @defaultValue `'antialiased'`
+   * @example { resampling: 'canvas' }
    */
   resampling?: 'antialiased' | 'canvas';
   /**
    * Folder URLs the wasm binaries are served from (the app's own files, never a
-   * CDN). `npm ci` copies them to `public/wasm/ort/` and `public/wasm/tfjs/`.
-   * @defaultValue { ort: '/wasm/ort/', tfjs: '/wasm/tfjs/' } resolved against the document
+   * CDN), when they are not in `assetBase`'s `wasm/ort/` and `wasm/tfjs/`.
+   * @defaultValue `{ ort: assetBase + 'wasm/ort/', tfjs: assetBase + 'wasm/tfjs/' }`
+   * @example { wasmPaths: { ort: '/static/ort/' } }
    */
   wasmPaths?: { ort?: string; tfjs?: string };
-  /** WASM threads; used only when the page is cross-origin isolated. @defaultValue min(4, hardwareConcurrency) */
+  /**
+   * onnxruntime-web WASM threads; used only when the page is cross-origin
+   * isolated (tfjs's wasm backend always runs one).
+   * @defaultValue `min(4, navigator.hardwareConcurrency)`
+   * @example { wasmThreads: 2 }
+   */
   wasmThreads?: number;
   /**
    * Keep downloaded model files in the Cache API (checked against sha256 on
-   * every load) so later loads work offline. @defaultValue true
+   * every load) so later loads work offline.
+   * @defaultValue `true`
+   * @example { persistModel: false }
    */
   persistModel?: boolean;
-  /** Cache API cache name. @defaultValue 'inpage-classifier-models-v1' */
+  /**
+   * Cache API cache name for model files.
+   * @defaultValue `'inpage-classifier-models-v1'`
+   * @example { modelCacheName: 'my-app-models' }
+   */
   modelCacheName?: string;
 }
 
 export interface InputLimits {
-  /** Largest encoded input accepted, in bytes. @defaultValue 20 MB */
+  /** Largest encoded input accepted, in bytes. @defaultValue 20 MiB */
   maxBytes: number;
   /** Largest decoded image, in pixels (read from the header before decoding). @defaultValue 50 megapixels */
   maxPixels: number;
@@ -129,15 +216,22 @@ function positiveNumber(name: string, value: unknown): number {
   return value;
 }
 
-export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
+/** The default model of the main and `/tfjs` entry points, below `assetBase`. */
+export const DEFAULT_MODEL_PATH = 'models/nsfw-mobilenet-v2/manifest.json';
+/** The default model of `inpage-classifier/onnx`: the ONNX twin of the same model. */
+export const DEFAULT_ONNX_MODEL_PATH = 'models/nsfw-mobilenet-v2-onnx/manifest.json';
+
+export function resolveOptions(options: ClassifierOptions = {}, defaultModel = DEFAULT_MODEL_PATH): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('createClassifier(options): options must be an object with at least `model`');
+    throw new TypeError('createClassifier(options): options must be an object (or nothing, for the default model)');
   }
-  const { model } = options;
+  const base = documentBase();
+  const assetBase = new URL(String(options.assetBase ?? '/'), base).href;
+  if (!assetBase.endsWith('/')) throw new TypeError(`options.assetBase must be a folder URL ending in "/", got ${String(options.assetBase)}`);
+  const model = options.model === undefined ? new URL(defaultModel, assetBase).href : options.model;
   if (typeof model !== 'string' && !(model instanceof URL) && (model === null || typeof model !== 'object')) {
     throw new TypeError('options.model must be a manifest URL or a manifest object');
   }
-  const base = documentBase();
   if (options.resampling !== undefined && options.resampling !== 'antialiased' && options.resampling !== 'canvas') {
     throw new TypeError(`options.resampling must be 'antialiased' or 'canvas', got ${String(options.resampling)}`);
   }
@@ -190,8 +284,8 @@ export function resolveOptions(options: ClassifierOptions): ResolvedOptions {
     background: options.background ?? '#ffffff',
     resampling: options.resampling ?? 'antialiased',
     wasmPaths: {
-      ort: new URL(options.wasmPaths?.ort ?? '/wasm/ort/', base).href,
-      tfjs: new URL(options.wasmPaths?.tfjs ?? '/wasm/tfjs/', base).href,
+      ort: new URL(options.wasmPaths?.ort ?? 'wasm/ort/', options.wasmPaths?.ort ? base : assetBase).href,
+      tfjs: new URL(options.wasmPaths?.tfjs ?? 'wasm/tfjs/', options.wasmPaths?.tfjs ? base : assetBase).href,
     },
     wasmThreads,
     persistModel: options.persistModel ?? true,

@@ -78,6 +78,11 @@ export interface BackendCapability {
   gpuClass?: 'discrete' | 'integrated' | 'software' | 'unknown';
   /** Human-readable: adapter/renderer description, SIMD/threads for wasm. */
   description: string;
+  /**
+   * WASM only: threads the runtime will use. 1 when the page is not
+   * cross-origin isolated (no COOP/COEP headers), and `description` says so.
+   */
+  threads?: number;
   /** Why it is unavailable, when it is. */
   reason?: string;
 }

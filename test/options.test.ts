@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CACHE_ENTRIES, DEFAULT_LIMITS, resolveOptions, type ClassifierOptions } from '../src/options.js';
+import { DEFAULT_CACHE_ENTRIES, DEFAULT_LIMITS, DEFAULT_ONNX_MODEL_PATH, resolveOptions, type ClassifierOptions } from '../src/options.js';
 
 const MODEL = 'https://example.com/models/m/manifest.json';
 
@@ -13,6 +13,28 @@ function typeError(options: unknown): TypeError {
   }
   throw new Error('expected resolveOptions to throw');
 }
+
+describe('default model and assetBase', () => {
+  it('no options: the default model and wasm below the site root', () => {
+    const r = resolveOptions();
+    expect(r.model).toBe('http://localhost/models/nsfw-mobilenet-v2/manifest.json');
+    expect(r.wasmPaths).toEqual({ ort: 'http://localhost/wasm/ort/', tfjs: 'http://localhost/wasm/tfjs/' });
+  });
+
+  it('the entry point chooses the default model (the ONNX twin for inpage-classifier/onnx)', () => {
+    expect(resolveOptions({}, DEFAULT_ONNX_MODEL_PATH).model).toBe('http://localhost/models/nsfw-mobilenet-v2-onnx/manifest.json');
+  });
+
+  it('assetBase moves the default model and the wasm folders; explicit wasmPaths still win', () => {
+    const r = resolveOptions({ assetBase: '/app/', wasmPaths: { tfjs: '/cdn-free/tfjs/' } });
+    expect(r.model).toBe('http://localhost/app/models/nsfw-mobilenet-v2/manifest.json');
+    expect(r.wasmPaths).toEqual({ ort: 'http://localhost/app/wasm/ort/', tfjs: 'http://localhost/cdn-free/tfjs/' });
+  });
+
+  it('an explicit model is not moved by assetBase', () => {
+    expect(resolveOptions({ assetBase: '/app/', model: MODEL }).model).toBe(MODEL);
+  });
+});
 
 describe('resolveOptions defaults', () => {
   const r = resolveOptions({ model: MODEL });
@@ -127,14 +149,17 @@ describe('resolveOptions rejects bad options with a TypeError naming the option'
     expect(typeError({ model: MODEL, wasmThreads: 0 }).message).toContain('options.wasmThreads');
   });
 
-  it('model missing (or null)', () => {
-    expect(typeError({}).message).toContain('options.model');
+  it('model null or not a URL/manifest', () => {
     expect(typeError({ model: null }).message).toContain('options.model');
     expect(typeError({ model: 42 }).message).toContain('options.model');
   });
 
   it('options not an object', () => {
-    expect(typeError(undefined).message).toContain('options');
+    expect(typeError(null).message).toContain('options');
     expect(typeError('https://x/manifest.json').message).toContain('model');
+  });
+
+  it('assetBase that is not a folder', () => {
+    expect(typeError({ assetBase: '/app' }).message).toContain('options.assetBase');
   });
 });

@@ -4,7 +4,7 @@
  * llvmpipe, a WebGPU fallback adapter), which runs models ~10-100x slower
  * than WASM on the same CPU.
  */
-import type { AdapterInfo, BackendCapability } from '../types.js';
+import type { AdapterInfo, BackendCapability, EngineName } from '../types.js';
 import { capabilityKind, classifyGpuText } from './gpu-class.js';
 
 interface GpuAdapterLike {
@@ -78,16 +78,23 @@ export function probeWebGL(): BackendCapability {
 /** A tiny module using SIMD instructions (i8x16.splat, i8x16.popcnt), from wasm-feature-detect. */
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
-export function probeWasm(requestedThreads: number): { capability: BackendCapability; threads: number } {
+/**
+ * @param engine - tfjs's wasm backend runs one thread even when given more
+ *   (tensorflow/tfjs#8513) and its threaded build breaks under bundlers that
+ *   minify identifiers (tfjs#4107), so it is always run single-threaded.
+ */
+export function probeWasm(requestedThreads: number, engine: EngineName = 'ort'): { capability: BackendCapability; threads: number } {
   if (typeof WebAssembly === 'undefined') {
     return { capability: { backend: 'wasm', available: false, kind: 'cpu', description: '', reason: 'WebAssembly unavailable' }, threads: 1 };
   }
   const simd = WebAssembly.validate(SIMD_PROBE);
   const isolated = globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
-  const threads = isolated ? requestedThreads : 1;
-  const why = isolated ? '' : ' (not cross-origin isolated: serve COOP/COEP headers for threads)';
+  const threads = isolated && engine === 'ort' ? requestedThreads : 1;
+  const why = !isolated ? ' (not cross-origin isolated: serve COOP/COEP headers for threads)'
+    : engine === 'tfjs' ? ' (tfjs runs its wasm backend on one thread: tensorflow/tfjs#8513)'
+    : '';
   return {
-    capability: { backend: 'wasm', available: true, kind: 'cpu', description: `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads > 1 ? 's' : ''}${why}` },
+    capability: { backend: 'wasm', available: true, kind: 'cpu', threads, description: `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads > 1 ? 's' : ''}${why}` },
     threads,
   };
 }

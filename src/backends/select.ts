@@ -11,7 +11,7 @@ import { ClassifierError, describeError } from '../errors.js';
 import { type Engine, ModelMismatchError } from '../engines/engine.js';
 import type { LoadedModel } from '../manifest/load.js';
 import { allFinite } from '../postprocess/scores.js';
-import type { AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, LoadProgress, SelectionCandidate } from '../types.js';
+import type { AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, EngineName, LoadProgress, SelectionCandidate } from '../types.js';
 import { measureCandidates } from './measure.js';
 import { probeWasm, probeWebGL, probeWebGPU } from './probe.js';
 import { recall, remember } from './remember.js';
@@ -22,9 +22,9 @@ export interface Probed {
   wasmThreads: number;
 }
 
-export async function probeAll(requestedThreads: number): Promise<Probed> {
+export async function probeAll(requestedThreads: number, engine: EngineName): Promise<Probed> {
   const gpu = await probeWebGPU();
-  const wasm = probeWasm(requestedThreads);
+  const wasm = probeWasm(requestedThreads, engine);
   return { capabilities: [gpu.capability, probeWebGL(), wasm.capability], adapter: gpu.adapter, wasmThreads: wasm.threads };
 }
 

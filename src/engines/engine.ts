@@ -1,6 +1,6 @@
 /**
  * The one interface every inference runtime hides behind. Adding an engine
- * touches one file plus one line in `loadEngineFactory`.
+ * touches one file plus one loader below.
  */
 import type { BackendName, EngineName } from '../types.js';
 import type { LoadedModel } from '../manifest/load.js';
@@ -33,10 +33,29 @@ export interface EngineContext {
 
 export type EngineFactory = (ctx: EngineContext) => Promise<Engine>;
 
-/** Engines are imported lazily, so an ONNX-only app never downloads tfjs and vice versa. */
-export async function loadEngineFactory(format: LoadedModel['manifest']['format']): Promise<EngineFactory> {
-  if (format === 'onnx') return (await import('./ort.js')).createOrtEngine;
-  return (await import('./tfjs.js')).createTfjsEngine;
+/**
+ * How an entry point reaches its engines. Each is a dynamic import, so an app
+ * only downloads the engine its model needs; an entry point that leaves one
+ * out (`inpage-classifier/onnx`, `/tfjs`) keeps it out of the app's bundle.
+ */
+export type EngineLoaders = Partial<Record<EngineName, () => Promise<EngineFactory>>>;
+
+export const ortLoader = async (): Promise<EngineFactory> => (await import('./ort.js')).createOrtEngine;
+export const tfjsLoader = async (): Promise<EngineFactory> => (await import('./tfjs.js')).createTfjsEngine;
+
+/** The engine that runs a model format. */
+export function engineFor(format: LoadedModel['manifest']['format']): EngineName {
+  return format === 'onnx' ? 'ort' : 'tfjs';
+}
+
+/** Which entry point to import for an engine, for error messages. */
+const ENTRY_FOR: Record<EngineName, string> = { ort: 'inpage-classifier/onnx', tfjs: 'inpage-classifier/tfjs' };
+
+/** Null when the entry point has the engine; else why not (the caller wraps it in NO_BACKEND). */
+export function missingEngine(format: LoadedModel['manifest']['format'], loaders: EngineLoaders): string | null {
+  const engine = engineFor(format);
+  if (loaders[engine]) return null;
+  return `this entry point has no ${engine} engine for a ${format} model: import createClassifier from 'inpage-classifier' (both engines) or '${ENTRY_FOR[engine]}'`;
 }
 
 /** An error that no other backend can fix (the model itself is wrong): stop falling back. */

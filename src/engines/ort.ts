@@ -7,6 +7,7 @@ import type * as Ort from 'onnxruntime-web';
 import { tensorShape } from '../preprocess/tensor.js';
 import type { BackendName } from '../types.js';
 import { type Engine, type EngineContext, ModelMismatchError } from './engine.js';
+import { withWasmDiagnosis } from './asset-check.js';
 import { NEVER, watchGPUDevice, watchWebGLContext } from './loss.js';
 import { pinSymbolicDims } from './onnx-pin-dims.js';
 
@@ -16,6 +17,12 @@ const bundles: Record<BackendName, () => Promise<OrtModule>> = {
   wasm: () => import('onnxruntime-web/wasm'),
   webgpu: () => import('onnxruntime-web/webgpu'),
   webgl: () => import('onnxruntime-web/webgl'),
+};
+
+/** The wasm binary each bundle fetches from wasmPaths (WebGL runs in JS only). */
+const WASM_FILE: Partial<Record<BackendName, string>> = {
+  wasm: 'ort-wasm-simd-threaded.wasm',
+  webgpu: 'ort-wasm-simd-threaded.asyncify.wasm',
 };
 
 function configure(ort: OrtModule, ctx: EngineContext): void {
@@ -51,10 +58,10 @@ export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
   // ORT's WebGL EP rejects symbolic dims ("expected shape '[,3,224,224]'"), and
   // freeDimensionOverrides does not reach it: pin them in the model bytes.
   if (ctx.backend === 'webgl') bytes = await pinSymbolicDims(bytes, 1);
-  const session = await ort.InferenceSession.create(bytes, {
-    executionProviders: [ctx.backend],
-    graphOptimizationLevel: 'all',
-  });
+  const wasmFile = WASM_FILE[ctx.backend];
+  const session = await withWasmDiagnosis(wasmFile ? [ctx.wasmPaths.ort + wasmFile] : [], 'options.wasmPaths.ort', () =>
+    ort.InferenceSession.create(bytes, { executionProviders: [ctx.backend], graphOptimizationLevel: 'all' }),
+  );
   const inputName = manifest.input.name ?? session.inputNames[0]!;
   const outputName = manifest.output.name ?? session.outputNames[0]!;
   const shape = tensorShape(manifest.input.size, manifest.input.layout);

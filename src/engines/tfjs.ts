@@ -9,6 +9,7 @@ import { tensorShape } from '../preprocess/tensor.js';
 import type { BackendName } from '../types.js';
 import { SerialQueue } from '../queue.js';
 import type { Engine, EngineContext } from './engine.js';
+import { withWasmDiagnosis } from './asset-check.js';
 import { raceLoss, watchGPUDevice, watchWebGLContext } from './loss.js';
 
 /**
@@ -21,11 +22,13 @@ const tfjsQueue = new SerialQueue();
 type TfModule = typeof Tf;
 type Model = Tf.LayersModel | Tf.GraphModel;
 
-async function importBackend(backend: BackendName, ctx: EngineContext): Promise<void> {
+async function importBackend(tf: TfModule, backend: BackendName, ctx: EngineContext): Promise<void> {
   if (backend === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(ctx.wasmPaths.tfjs);
-    wasm.setThreadsCount(ctx.wasmThreads);
+    // Single-threaded build always: the threaded one gains nothing (tfjs#8513)
+    // and its pthread workers break once an app's bundler minifies it (tfjs#4107).
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   } else if (backend === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu');
   } // webgl ships with @tensorflow/tfjs
@@ -84,8 +87,10 @@ export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
   let lost: Promise<string> | undefined;
   let gl: WebGLRenderingContext | undefined;
   const model = await tfjsQueue.run(async () => {
-    await importBackend(ctx.backend, ctx);
-    await setBackendExplained(tf, ctx.backend);
+    await importBackend(tf, ctx.backend, ctx);
+    // The SIMD build is the one every current browser gets (threads are off, above).
+    const wasmUrls = ctx.backend === 'wasm' ? [`${ctx.wasmPaths.tfjs}tfjs-backend-wasm-simd.wasm`] : [];
+    await withWasmDiagnosis(wasmUrls, 'options.wasmPaths.tfjs', () => setBackendExplained(tf, ctx.backend));
     const backend = tf.backend() as { gpgpu?: { gl?: WebGLRenderingContext }; device?: Parameters<typeof watchGPUDevice>[0] };
     if (ctx.backend === 'webgl') {
       gl = backend.gpgpu?.gl;

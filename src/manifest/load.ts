@@ -21,6 +21,8 @@ export interface LoadModelOptions {
   baseUrl: string;
   cacheName: string | null;
   onProgress: (p: LoadProgress) => void;
+  /** Called once the manifest is valid, before any model file is downloaded; throw to stop there. */
+  accept?: (manifest: ModelManifest) => void;
 }
 
 async function fetchManifest(url: string, cache: Cache | null): Promise<unknown> {
@@ -62,6 +64,7 @@ export async function loadModel(source: string | ModelManifest, options: LoadMod
   } else {
     manifest = validateManifest(structuredClone(source));
   }
+  options.accept?.(manifest);
 
   const fileUrl = (name: string) => new URL(name, baseUrl).href;
   const sha = (name: string) => {

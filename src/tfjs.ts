@@ -1,0 +1,27 @@
+/**
+ * `inpage-classifier/tfjs`: the same API with only the TensorFlow.js engine,
+ * so a tfjs-only app never bundles onnxruntime-web.
+ * @packageDocumentation
+ */
+import type { Classifier } from './classifier.js';
+import { createWithEntry } from './create.js';
+import { tfjsLoader } from './engines/engine.js';
+import { type ClassifierOptions, DEFAULT_MODEL_PATH } from './options.js';
+
+export * from './api.js';
+
+/**
+ * Like the main entry point's `createClassifier`, for TensorFlow.js models
+ * only (layers or graph); an ONNX manifest rejects with `NO_BACKEND` before
+ * any download.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier } from 'inpage-classifier/tfjs';
+ *
+ * const clf = await createClassifier({ backends: ['webgl', 'wasm'] });
+ * ```
+ */
+export function createClassifier(options?: ClassifierOptions): Promise<Classifier> {
+  return createWithEntry(options ?? {}, { loaders: { tfjs: tfjsLoader }, defaultModel: DEFAULT_MODEL_PATH });
+}
