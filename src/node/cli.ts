@@ -1,0 +1,49 @@
+/**
+ * `npx inpage-classifier copy-assets <dir> [--engines ort,tfjs] [--models id,...]`
+ * copies the wasm binaries and default model(s) into a folder the app serves
+ * as static files (for bundlers other than Vite, or no bundler at all).
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { type AssetEngine, listAssets } from './assets.js';
+
+const USAGE = `usage: inpage-classifier copy-assets <dir> [--engines ort,tfjs] [--models id,...]
+
+Copies what the library fetches at run time into <dir> (e.g. your app's public/ folder):
+  <dir>/wasm/ort/    onnxruntime-web wasm binaries
+  <dir>/wasm/tfjs/   @tensorflow/tfjs-backend-wasm wasm binaries
+  <dir>/models/<id>/ the default model(s)
+Serve <dir> at your site root, or pass its URL as createClassifier({ assetBase }).`;
+
+function list(value: string | undefined, flag: string): string[] {
+  if (!value || value.startsWith('--')) throw new Error(`${flag} needs a comma-separated list`);
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function main(argv: readonly string[]): number {
+  const [command, ...rest] = argv;
+  if (command !== 'copy-assets') {
+    console.error(command && command !== '--help' && command !== '-h' ? `unknown command "${command}"\n\n${USAGE}` : USAGE);
+    return command === '--help' || command === '-h' ? 0 : 2;
+  }
+  let dir: string | undefined;
+  let engines: AssetEngine[] | undefined;
+  let models: string[] | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === '--engines') engines = list(rest[++i], arg) as AssetEngine[];
+    else if (arg === '--models') models = list(rest[++i], arg);
+    else if (!arg.startsWith('--') && dir === undefined) dir = arg;
+    else throw new Error(`unexpected argument "${arg}"\n\n${USAGE}`);
+  }
+  if (!dir) throw new Error(`copy-assets needs a target folder\n\n${USAGE}`);
+  const target = resolve(dir);
+  const files = listAssets({ ...(engines ? { engines } : {}), ...(models ? { models } : {}) });
+  for (const file of files) {
+    const out = join(target, file.path);
+    mkdirSync(dirname(out), { recursive: true });
+    copyFileSync(file.source, out);
+  }
+  console.log(`inpage-classifier: copied ${files.length} files into ${target} (wasm/, models/)`);
+  return 0;
+}
