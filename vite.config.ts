@@ -1,6 +1,7 @@
 import { existsSync, statSync, createReadStream } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 /**
  * COOP/COEP make the page cross-origin isolated, which WASM threads need
@@ -36,19 +37,68 @@ function sharedDataPlugin(): Plugin {
   };
 }
 
-export default defineConfig({
+/**
+ * The demo as an installable PWA (`npm run build`): web app manifest, icons and
+ * a Workbox service worker that precaches the app shell, the default model and
+ * the wasm binaries it needs, so after one online visit the page reloads and
+ * classifies with the network off. Other models and the WebGPU wasm build are
+ * cached the first time they are used.
+ */
+function demoPwa(): Plugin[] {
+  return VitePWA({
+    registerType: 'autoUpdate',
+    injectRegister: 'script-defer',
+    manifest: {
+      name: 'inpage-classifier demo',
+      short_name: 'Classify',
+      description: 'Classify images on your device, offline. Nothing is uploaded.',
+      start_url: './',
+      scope: './',
+      display: 'standalone',
+      background_color: '#fafafa',
+      theme_color: '#1e3a8a',
+      icons: [
+        { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+        { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+        { src: 'icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        { src: 'icons/icon.svg', sizes: 'any', type: 'image/svg+xml' },
+      ],
+    },
+    workbox: {
+      globPatterns: [
+        '*.{html,js,css,webmanifest}', 'assets/*.{js,css}', 'icons/*',
+        'models/nsfw-mobilenet-v2/*',
+        'wasm/tfjs/tfjs-backend-wasm{,-simd}.wasm',
+        'wasm/ort/ort-wasm-simd-threaded.{mjs,wasm}',
+      ],
+      // ORT's plain wasm is 14 MB; Workbox's default limit is 2 MiB.
+      maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
+      clientsClaim: true,
+      skipWaiting: true,
+      runtimeCaching: [
+        { urlPattern: ({ url }) => /\/(models|wasm)\//.test(url.pathname), handler: 'CacheFirst', options: { cacheName: 'inpage-classifier-demo-assets' } },
+      ],
+    },
+  });
+}
+
+export default defineConfig(({ command }) => ({
   root: 'demo',
   publicDir: '../public',
-  plugins: [sharedDataPlugin()],
+  plugins: [sharedDataPlugin(), demoPwa()],
+  // In the build, onnxruntime-web's extern-wasm builds (as the inpage-classifier/vite
+  // plugin does for apps): the default ones make Vite emit a second, unused copy of
+  // each ORT binary. Dev keeps the default builds the e2e tests were written against.
+  ...(command === 'build' ? { resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] } } : {}),
   server: {
     port: Number(process.env.PORT ?? 5173),
     strictPort: Boolean(process.env.PORT),
     headers: isolationHeaders,
     fs: { allow: ['..'] },
   },
-  preview: { headers: isolationHeaders },
+  preview: { port: Number(process.env.PORT ?? 4173), strictPort: Boolean(process.env.PORT), headers: isolationHeaders },
   // onnxruntime-web loads its wasm from wasmPaths at run time; pre-bundling it
   // would only rewrite its import.meta.url lookups.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022' },
-});
+}));

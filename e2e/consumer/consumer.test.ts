@@ -7,65 +7,20 @@
  * effects; an ONNX-only build carries no TensorFlow.js and vice versa; the
  * copy-assets CLI lays out the files the library fetches.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchLocalBrowser } from '../../tools/browser/launch.js';
+import { startVitePreview } from '../../tools/browser/vite-preview.js';
 import { createFixture, type Fixture, packLibrary } from '../../tools/consumer/fixture.js';
 import { serveStatic } from '../../tools/consumer/static-server.js';
-import { loadServerModel } from '../../tools/server/model.js';
-import { hasSharedData, SHARED_DATA, SKIP_NO_DATA } from '../helpers/data.js';
+import { hasSharedData, SKIP_NO_DATA } from '../helpers/data.js';
+import { clearlyLabelledImages } from '../helpers/server-labels.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const ONNX_TWIN = join(ROOT, 'public', 'models', 'nsfw-mobilenet-v2-onnx', 'manifest.json');
 const SETUP_TIMEOUT = 600_000;
 
 interface PageRun { backend: string; engine: string; threads: number; wasm: string; top1: Record<string, string> }
-
-/**
- * Images whose top-1 the server model (onnxruntime-node + PIL-style resize)
- * gives with a clear margin, one per label, so the check cannot pass by
- * answering one constant label and does not hinge on resize drift.
- */
-async function pickImages(): Promise<{ name: string; path: string; label: string }[]> {
-  const server = await loadServerModel(ONNX_TWIN);
-  const candidates = [
-    ...readdirSync(join(SHARED_DATA, 'photos', 'drawings')).map((f) => join(SHARED_DATA, 'photos', 'drawings', f)),
-    ...['kitten_tabby.jpg', 'dog_samoyed.jpg', 'mountains_lake_landscape.jpg'].map((f) => join(SHARED_DATA, 'photos', f)),
-  ];
-  const picked = new Map<string, { name: string; path: string; label: string }>();
-  for (const path of candidates) {
-    const { top } = await server.predict(path, 2);
-    if (top[0]!.score - top[1]!.score < 0.3 || picked.has(top[0]!.label)) continue;
-    picked.set(top[0]!.label, { name: path.split('/').pop()!, path, label: top[0]!.label });
-  }
-  await server.release();
-  return [...picked.values()];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** `vite preview` of the app's build, resolved once it answers. */
-async function startPreview(fixture: Fixture): Promise<{ url: string; stop(): void }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], { cwd: fixture.dir, stdio: 'ignore', detached: true });
-  const url = `http://localhost:${port}/`;
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return { url, stop: () => process.kill(-child.pid!, 'SIGTERM') };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  process.kill(-child.pid!, 'SIGTERM');
-  throw new Error('vite preview did not start');
-}
 
 /** Opens the app with non-localhost requests blocked and returns what it printed. */
 async function classifyIn(url: string): Promise<{ runs: PageRun[]; headers: Record<string, string>; blocked: string[]; violations: string[] }> {
@@ -97,7 +52,7 @@ describe.skipIf(!hasSharedData)(`consumer app from the packed tarball (${hasShar
   let typecheck: string;
 
   beforeAll(async () => {
-    images = await pickImages();
+    images = await clearlyLabelledImages();
     packDir = mkdtempSync(join(tmpdir(), 'inpage-pack-'));
     fixture = createFixture(packLibrary(packDir), images);
     typecheck = fixture.run('npx', ['tsc', '-p', '.']);
@@ -117,7 +72,7 @@ describe.skipIf(!hasSharedData)(`consumer app from the packed tarball (${hasShar
   });
 
   it('vite build + vite preview (COOP/COEP): both engines classify like the server model on WASM, ORT with threads', async () => {
-    const preview = await startPreview(fixture);
+    const preview = await startVitePreview(fixture.dir);
     try {
       const { runs, headers, blocked } = await classifyIn(preview.url);
       expect(headers['cross-origin-embedder-policy']).toBe('require-corp');
