@@ -1,9 +1,12 @@
 /**
- * Demo shell: pick or drop images, see top-K with bars. Uses the public API
- * only, and exposes it as window.inpageClassifier for console and tests.
+ * The demo page: pick, drop (files or folders), paste or film images and see
+ * each one's top-K. It uses the public API only, and exposes it as
+ * window.inpageClassifier for the console and tests.
  */
 import * as inpageClassifier from '../src/index.js';
-import { type Classifier, type ClassificationResult, createClassifier, isClassifierError } from '../src/index.js';
+import { type BackendName, type Classifier, createClassifier, isClassifierError } from '../src/index.js';
+import { newCard, showError, showResult } from './cards.js';
+import { type Camera, droppedFiles, startCamera } from './sources.js';
 
 declare global {
   interface Window {
@@ -16,20 +19,26 @@ window.inpageClassifier = inpageClassifier;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const badge = $<HTMLSpanElement>('badge');
 const progress = $<HTMLProgressElement>('progress');
+const progressText = $<HTMLSpanElement>('progress-text');
 const results = $<HTMLUListElement>('results');
+const stats = $<HTMLParagraphElement>('stats');
+const modelSelect = $<HTMLSelectElement>('model');
 let current: Promise<Classifier> | null = null;
 
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
 async function load(): Promise<Classifier> {
-  const model = $<HTMLSelectElement>('model').value;
   const choice = $<HTMLSelectElement>('backend').value;
   badge.textContent = 'loading…';
+  badge.removeAttribute('title');
   badge.classList.remove('error');
   (await current?.catch(() => null))?.dispose();
   current = createClassifier({
-    model,
-    backends: choice === 'auto' ? 'auto' : [choice as inpageClassifier.BackendName],
+    model: modelSelect.value,
+    backends: choice === 'auto' ? 'auto' : [choice as BackendName],
     onProgress: (p) => {
       progress.value = p.total > 0 ? p.loaded / p.total : p.phase === 'ready' ? 1 : 0;
+      progressText.textContent = p.phase === 'download' ? `downloading ${mb(p.loaded)} of ${mb(p.total)}` : p.phase;
       badge.textContent = `${p.phase}${p.detail ? `: ${p.detail}` : ''}`;
     },
   });
@@ -38,63 +47,99 @@ async function load(): Promise<Classifier> {
     window.demoClassifier = clf;
     const software = clf.capabilities.find((c) => c.backend === clf.backend)?.kind === 'software' ? ' (emulated GPU)' : '';
     badge.textContent = `${clf.engine} · ${clf.backend}${software}`;
-    $<HTMLUListElement>('fallbacks').replaceChildren(
-      ...clf.fallbacks.map((f) => Object.assign(document.createElement('li'), { textContent: `${f.backend} skipped: ${f.reason}` })),
-      ...clf.capabilities.map((c) => Object.assign(document.createElement('li'), { textContent: `${c.backend}: ${c.available ? `${c.kind}, ${c.description}` : c.reason}` })),
-    );
+    const reasons = [
+      ...clf.fallbacks.map((f) => `${f.backend} skipped: ${f.reason}`),
+      ...clf.capabilities.map((c) => `${c.backend}: ${c.available ? `${c.kind}, ${c.description}` : c.reason}`),
+      ...(clf.adapter ? [`WebGPU adapter: ${clf.adapter.description || clf.adapter.vendor || 'unnamed'}${clf.adapter.isFallbackAdapter ? ' (software fallback adapter)' : ''}`] : []),
+    ];
+    badge.title = reasons.join('\n');
+    $<HTMLUListElement>('fallbacks').replaceChildren(...reasons.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
+    showStats(clf);
     return clf;
   } catch (error) {
     badge.textContent = `failed: ${isClassifierError(error) ? error.code : 'error'}`;
+    badge.title = error instanceof Error ? error.message : String(error);
     badge.classList.add('error');
     throw error;
   }
 }
 
-function renderResult(card: HTMLLIElement, r: ClassificationResult): void {
-  for (const c of r.top) {
-    const row = document.createElement('div');
-    row.className = 'bar';
-    row.innerHTML = `<span class="label"></span><meter min="0" max="1"></meter><span>${(c.score * 100).toFixed(1)}%</span>`;
-    row.querySelector('.label')!.textContent = c.label;
-    (row.querySelector('meter') as HTMLMeterElement).value = c.score;
-    card.append(row);
-  }
-  const t = r.timings;
-  card.append(Object.assign(document.createElement('p'), {
-    className: 'timings',
-    textContent: `${r.cached ? 'cached · ' : ''}decode ${t.decodeMs.toFixed(0)} ms · preprocess ${t.preprocessMs.toFixed(0)} ms · inference ${t.inferenceMs.toFixed(0)} ms · ${r.backend}`,
-  }));
+function showStats(clf: Classifier): void {
+  const s = clf.stats();
+  const cache = s.cache ? `cache ${s.cache.hits} hits / ${s.cache.misses} misses (${s.cache.size} kept)` : 'cache off';
+  stats.textContent = `${s.runs} inferences · ${cache}`;
 }
 
 async function classifyFiles(files: Iterable<File>): Promise<void> {
   const clf = await (current ?? load());
   await Promise.all([...files].map(async (file) => {
-    const card = document.createElement('li');
-    card.className = 'card';
-    card.dataset.file = file.name;
-    const img = Object.assign(document.createElement('img'), { alt: file.name, src: URL.createObjectURL(file) });
-    // Files the browser cannot show get a placeholder instead of a broken-image icon.
-    img.onerror = () => img.replaceWith(Object.assign(document.createElement('div'), { className: 'no-preview', textContent: 'no preview' }));
-    card.append(img, Object.assign(document.createElement('strong'), { textContent: file.name }));
-    results.prepend(card);
+    const card = newCard(results, file.name, URL.createObjectURL(file));
     try {
-      const r = await clf.classify(file, { topK: 3 });
-      card.dataset.top1 = r.top[0]?.label ?? '';
-      renderResult(card, r);
+      showResult(card, await clf.classify(file, { topK: 3 }));
     } catch (error) {
-      card.dataset.error = isClassifierError(error) ? error.code : 'ERROR';
-      card.append(Object.assign(document.createElement('p'), { className: 'error', textContent: error instanceof Error ? error.message : String(error) }));
+      showError(card, error);
     }
+    showStats(clf);
   }));
 }
 
+let camera: Camera | null = null;
+async function toggleCamera(button: HTMLButtonElement): Promise<void> {
+  if (camera) {
+    camera.stop();
+    camera = null;
+    button.textContent = 'Start camera';
+    button.setAttribute('aria-pressed', 'false');
+    return;
+  }
+  const clf = await (current ?? load());
+  try {
+    let card: HTMLLIElement | null = null;
+    camera = await startCamera(async (video) => {
+      card ??= newCard(results, 'camera', video);
+      try {
+        showResult(card, await clf.classify(video, { topK: 3 }));
+      } catch (error) {
+        showError(card, error);
+      }
+      showStats(clf);
+    });
+    button.textContent = 'Stop camera';
+    button.setAttribute('aria-pressed', 'true');
+  } catch (error) {
+    const card = newCard(results, 'camera', 'data:,');
+    card.dataset.error = 'CAMERA';
+    card.querySelector('.output')!.textContent = `The camera could not start: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
 const drop = $<HTMLLabelElement>('drop');
-$<HTMLInputElement>('file').addEventListener('change', (e) => void classifyFiles((e.target as HTMLInputElement).files ?? []));
+$<HTMLInputElement>('file').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  const files = [...(input.files ?? [])];
+  // Cleared so that picking the same file again fires another change.
+  input.value = '';
+  void classifyFiles(files);
+});
 drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); void classifyFiles(e.dataTransfer?.files ?? []); });
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  if (e.dataTransfer) void droppedFiles(e.dataTransfer).then(classifyFiles);
+});
 document.addEventListener('paste', (e) => void classifyFiles(e.clipboardData?.files ?? []));
-$<HTMLSelectElement>('model').addEventListener('change', () => void load().catch(() => {}));
+$<HTMLButtonElement>('camera').addEventListener('click', (e) => void toggleCamera(e.currentTarget as HTMLButtonElement));
+$<HTMLFormElement>('own-model').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const url = $<HTMLInputElement>('own-model-url').value.trim();
+  if (!url) return;
+  const option = Object.assign(document.createElement('option'), { value: url, textContent: `Your model: ${url}` });
+  modelSelect.append(option);
+  modelSelect.value = url;
+  void load().catch(() => {});
+});
+modelSelect.addEventListener('change', () => void load().catch(() => {}));
 $<HTMLSelectElement>('backend').addEventListener('change', () => void load().catch(() => {}));
 // ?autoload=0 leaves model loading to the console or a test script.
 if (new URLSearchParams(location.search).get('autoload') !== '0') void load().catch(() => {});

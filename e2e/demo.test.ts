@@ -1,38 +1,121 @@
 /**
- * The demo page as a person uses it: it loads the default model by itself,
- * shows the backend badge, and picking files shows one card per image with
- * labelled bars, or the typed error on the card of a bad file while the
- * others still classify. Saves a screenshot under e2e/screenshots/.
+ * The demo page as a person uses it (issue 6): it loads the default model by
+ * itself and shows the backend badge; picked and dropped photos get cards with
+ * labelled bars and the server model's top-1, a bad file gets a friendly
+ * message on its own card while the others classify; every backend can be
+ * picked; your own model loads from a URL; the camera is classified live.
+ * Screenshots (desktop and 375 px wide) go to e2e/screenshots/.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
-import { openDemo } from './helpers/browser.js';
+import type { Page } from 'playwright';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useDemoSession } from './helpers/browser.js';
 import { hasSharedData, SHARED_DATA, SKIP_NO_DATA } from './helpers/data.js';
+import { clearlyLabelledImages, type LabelledImage } from './helpers/server-labels.js';
 
-test.skipIf(!hasSharedData)(`demo page: pick photos, see labelled results (${hasSharedData ? 'Chromium' : SKIP_NO_DATA})`, async () => {
-  const session = await openDemo({ query: '/' });
-  try {
-    const { page } = session;
-    await expect.poll(() => page.textContent('#badge'), { timeout: 60_000 }).toMatch(/^tfjs · wasm/);
-    await page.setInputFiles('#file', [
-      join(SHARED_DATA, 'photos', 'dog_samoyed.jpg'),
-      join(SHARED_DATA, 'photos', 'cat_chelsea.png'),
-      join(SHARED_DATA, 'bad', 'text_file_renamed.jpg'),
-    ]);
-    await page.waitForFunction(() => document.querySelectorAll('.card[data-top1], .card[data-error]').length === 3, null, { timeout: 60_000 });
-    const cards = await page.$$eval('.card', (els) => els.map((e) => ({ file: (e as HTMLElement).dataset.file, top1: (e as HTMLElement).dataset.top1, error: (e as HTMLElement).dataset.error, bars: e.querySelectorAll('.bar').length })));
-    const byFile = Object.fromEntries(cards.map((c) => [c.file, c]));
-    expect(byFile['dog_samoyed.jpg']).toMatchObject({ top1: 'Neutral', bars: 3 });
-    expect(byFile['cat_chelsea.png']).toMatchObject({ top1: 'Neutral', bars: 3 });
-    expect(byFile['text_file_renamed.jpg']).toMatchObject({ error: 'UNSUPPORTED_INPUT', bars: 0 });
-    // Fallback reasons are one click away.
+const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
+
+type Cards = Record<string, { top1?: string; error?: string; bars: number; text: string }>;
+
+async function cards(page: Page): Promise<Cards> {
+  const list = await page.$$eval('.card', (els) => els.map((e) => {
+    const el = e as HTMLElement;
+    return { file: el.dataset.file!, top1: el.dataset.top1, error: el.dataset.error, bars: e.querySelectorAll('.bar').length, text: el.textContent ?? '' };
+  }));
+  return Object.fromEntries(list.map(({ file, ...rest }) => [file, rest]));
+}
+
+/** Waits until `n` cards show a result or an error. */
+async function settled(page: Page, n: number): Promise<Cards> {
+  await page.waitForFunction((count) => document.querySelectorAll('.card[data-top1], .card[data-error]').length >= count, n, { timeout: 180_000 });
+  return cards(page);
+}
+
+async function clearCards(page: Page): Promise<void> {
+  await page.evaluate(() => document.getElementById('results')!.replaceChildren());
+}
+
+describe.skipIf(!hasSharedData)(`demo page (${hasSharedData ? 'Chromium' : SKIP_NO_DATA})`, () => {
+  // A fake camera (a generated test pattern) and no permission prompt.
+  const demo = useDemoSession({ query: '/', args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  let images: LabelledImage[];
+  const expected = () => Object.fromEntries(images.map((i) => [i.name, i.label]));
+
+  beforeAll(async () => {
+    images = await clearlyLabelledImages();
+  });
+
+  it('loads the default model by itself and says which backend runs and why', async () => {
+    const { page } = demo();
+    await expect.poll(() => page.textContent('#badge'), { timeout: 120_000 }).toMatch(/^tfjs · wasm/);
     expect(await page.$$eval('#fallbacks li', (els) => els.map((e) => e.textContent).join('\n'))).toMatch(/webgpu .*emulated GPU|webgl .*emulated GPU/);
-    const dir = join(import.meta.dirname, 'screenshots');
-    mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: join(dir, 'demo-desktop.png'), fullPage: true });
-    expect(session.blocked).toEqual([]);
-  } finally {
-    await session.close();
-  }
+    expect(await page.getAttribute('#badge', 'title')).toMatch(/wasm: cpu, SIMD/);
+    expect(await page.evaluate(() => (document.getElementById('progress') as HTMLProgressElement).value)).toBe(1);
+  });
+
+  it('picked files: one card each with bars and the server model\'s top-1; a bad file gets a friendly message', async () => {
+    const { page } = demo();
+    await page.setInputFiles('#file', [...images.map((i) => i.path), join(SHARED_DATA, 'bad', 'text_file_renamed.jpg')]);
+    const shown = await settled(page, images.length + 1);
+    for (const image of images) expect(shown[image.name], image.name).toMatchObject({ top1: image.label, bars: 3 });
+    expect(shown['text_file_renamed.jpg']).toMatchObject({ error: 'UNSUPPORTED_INPUT', bars: 0 });
+    expect(shown['text_file_renamed.jpg']!.text).toContain('not an image this page can read');
+    expect(await page.textContent('#stats')).toMatch(/\d+ inferences · cache \d+ hits \/ \d+ misses/);
+    expect(await page.$eval('.card .timings', (e) => e.textContent)).toMatch(/decode \d+ ms · preprocess \d+ ms · inference \d+ ms · total \d+ ms/);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'demo-desktop.png'), fullPage: true });
+    await page.setViewportSize({ width: 375, height: 812 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.screenshot({ path: join(SCREENSHOTS, 'demo-375.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 720 });
+  });
+
+  it('dropped files classify the same (drop event with a DataTransfer)', async () => {
+    const { page } = demo();
+    await clearCards(page);
+    await page.evaluate(async (names) => {
+      const dt = new DataTransfer();
+      for (const path of names) {
+        const blob = await (await fetch(`/shared-data/photos/${path}`)).blob();
+        dt.items.add(new File([blob], path.split('/').pop()!, { type: blob.type }));
+      }
+      document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, images.map((i) => i.path.slice(i.path.indexOf('/photos/') + '/photos/'.length)));
+    const shown = await settled(page, images.length);
+    expect(Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, v.top1]))).toEqual(expected());
+  });
+
+  it.each(['webgl', 'webgpu', 'wasm'])('the backend picker switches to %s and classification follows', async (backend) => {
+    const { page } = demo();
+    await clearCards(page);
+    await page.selectOption('#backend', backend);
+    await expect.poll(() => page.textContent('#badge'), { timeout: 180_000 }).toMatch(new RegExp(`^tfjs · ${backend}`));
+    await page.setInputFiles('#file', [images[0]!.path]);
+    const shown = await settled(page, 1);
+    expect(shown[images[0]!.name]).toMatchObject({ top1: images[0]!.label });
+    expect(shown[images[0]!.name]!.text).toContain(`tfjs/${backend}`);
+  });
+
+  it('your own model: a manifest URL in the form loads it', async () => {
+    const { page } = demo();
+    await page.fill('#own-model-url', '/models/nsfw-mobilenet-v2-onnx/manifest.json');
+    await page.click('#own-model button[type=submit]');
+    await expect.poll(() => page.textContent('#badge'), { timeout: 120_000 }).toMatch(/^ort · wasm/);
+    expect(await page.$eval('#model', (s) => (s as HTMLSelectElement).value)).toBe('/models/nsfw-mobilenet-v2-onnx/manifest.json');
+  });
+
+  it('the camera: live frames are classified until stopped', async () => {
+    const { page } = demo();
+    await clearCards(page);
+    await page.click('#camera');
+    await page.waitForSelector('.card[data-file="camera"][data-top1]', { timeout: 60_000 });
+    const runs = async () => Number(/^(\d+) inferences/.exec((await page.textContent('#stats')) ?? '')?.[1]);
+    const before = await runs();
+    await expect.poll(runs, { timeout: 30_000 }).toBeGreaterThan(before);
+    expect(await page.getAttribute('#camera', 'aria-pressed')).toBe('true');
+    await page.click('#camera');
+    expect(await page.getAttribute('#camera', 'aria-pressed')).toBe('false');
+    expect(await page.$eval('.card[data-file="camera"] video', (v) => ((v as HTMLVideoElement).srcObject as MediaStream).getTracks().every((t) => t.readyState === 'ended'))).toBe(true);
+  });
 });
