@@ -6,6 +6,7 @@
 import * as inpageClassifier from '../src/index.js';
 import { type BackendName, type Classifier, createClassifier, isClassifierError } from '../src/index.js';
 import { newCard, showError, showResult } from './cards.js';
+import { type LocalModel, localModel } from './own-model.js';
 import { type Camera, droppedFiles, startCamera } from './sources.js';
 
 declare global {
@@ -24,6 +25,8 @@ const results = $<HTMLUListElement>('results');
 const stats = $<HTMLParagraphElement>('stats');
 const modelSelect = $<HTMLSelectElement>('model');
 let current: Promise<Classifier> | null = null;
+/** Models picked from disk, by their option value in the model picker. */
+const localModels = new Map<string, LocalModel>();
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -33,8 +36,9 @@ async function load(): Promise<Classifier> {
   badge.removeAttribute('title');
   badge.classList.remove('error');
   (await current?.catch(() => null))?.dispose();
+  const local = localModels.get(modelSelect.value);
   current = createClassifier({
-    model: modelSelect.value,
+    ...(local ? { model: local.manifest, baseUrl: local.baseUrl, modelCacheName: local.modelCacheName } : { model: modelSelect.value }),
     backends: choice === 'auto' ? 'auto' : [choice as BackendName],
     onProgress: (p) => {
       progress.value = p.total > 0 ? p.loaded / p.total : p.phase === 'ready' ? 1 : 0;
@@ -138,6 +142,22 @@ $<HTMLFormElement>('own-model').addEventListener('submit', (e) => {
   modelSelect.append(option);
   modelSelect.value = url;
   void load().catch(() => {});
+});
+$<HTMLInputElement>('own-model-files').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  const files = [...(input.files ?? [])];
+  input.value = '';
+  void localModel(files).then((local) => {
+    const value = `local:${local.manifest.name}@${local.manifest.version}`;
+    localModels.set(value, local);
+    modelSelect.append(Object.assign(document.createElement('option'), { value, textContent: `Your model: ${local.manifest.name} (from disk)` }));
+    modelSelect.value = value;
+    return load();
+  }).catch((error: unknown) => {
+    badge.textContent = `failed: ${isClassifierError(error) ? error.code : 'model files'}`;
+    badge.title = error instanceof Error ? error.message : String(error);
+    badge.classList.add('error');
+  });
 });
 modelSelect.addEventListener('change', () => void load().catch(() => {}));
 $<HTMLSelectElement>('backend').addEventListener('change', () => void load().catch(() => {}));

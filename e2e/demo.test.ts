@@ -105,6 +105,23 @@ describe.skipIf(!hasSharedData)(`demo page (${hasSharedData ? 'Chromium' : SKIP_
     expect(await page.$eval('#model', (s) => (s as HTMLSelectElement).value)).toBe('/models/nsfw-mobilenet-v2-onnx/manifest.json');
   });
 
+  it('your own model from disk: picked manifest + files load from the cache, never the network', async () => {
+    const { page } = demo();
+    const dir = join(import.meta.dirname, '..', 'public', 'models', 'nsfw-mobilenet-v2-mid-onnx');
+    const requested: string[] = [];
+    const onRequest = (r: { url(): string }) => requested.push(r.url());
+    page.on('request', onRequest);
+    await page.setInputFiles('#own-model-files', ['manifest.json', 'model.onnx', 'labels.txt'].map((f) => join(dir, f)));
+    await expect.poll(() => page.$eval('#model', (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent), { timeout: 30_000 }).toContain('from disk');
+    await expect.poll(async () => `${await page.textContent('#badge')} ${await page.getAttribute('#badge', 'title')}`, { timeout: 120_000 }).toMatch(/^ort · wasm/);
+    page.off('request', onRequest);
+    expect(requested.filter((u) => u.includes('__local-models__'))).toEqual([]);
+    await clearCards(page);
+    await page.setInputFiles('#file', [images[0]!.path]);
+    const shown = await settled(page, 1);
+    expect(shown[images[0]!.name]!.text).toContain('ort/wasm');
+  });
+
   it('the camera: live frames are classified until stopped', async () => {
     const { page } = demo();
     await clearCards(page);
