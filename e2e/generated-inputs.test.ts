@@ -4,13 +4,17 @@
  *   tag turns them upright): each must give the upright photo's tensor, so
  *   mirrored orientations (2, 4, 5, 7) are checked too, not only rotations;
  * - an SVG carrying a script: refused by its bytes, and the script never runs;
- * - a PNG whose header declares 0×0: a typed error, and the classifier goes on.
+ * - a PNG whose header declares 0×0: a typed error, and the classifier goes on;
+ * - a model that is finite at warm-up but gives NaN for some inputs: those
+ *   calls reject INFERENCE_FAILED instead of reporting NaN scores.
  */
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useDemoSession } from './helpers/browser.js';
-import { hasSharedData, SHARED_DATA, SKIP_NO_DATA } from './helpers/data.js';
+import { OnnxGraphBuilder } from '../tools/convert/onnx-builder.js';
+import type { ModelManifest } from '../src/types.js';
+import { hasSharedData, sha256, SHARED_DATA, SKIP_NO_DATA } from './helpers/data.js';
 import { createInPage } from './helpers/page-api.js';
 
 type Step = { rotate?: number; flop?: boolean; flip?: boolean };
@@ -138,5 +142,32 @@ describe.skipIf(!hasSharedData)(`generated hostile inputs (${hasSharedData ? 're
     }, b64);
     expect(out.code).toBe('DECODE_FAILED');
     expect(out.next).toBeGreaterThan(0);
+  });
+
+  test('a model that outputs NaN for some inputs: INFERENCE_FAILED for those, scores for the rest', async () => {
+    // sqrt of the normalised pixels, averaged per channel: 0 at warm-up (all zeros), NaN once a pixel is below the mean.
+    const g = new OnnxGraphBuilder();
+    const root = g.node('Sqrt', ['x'], 'root');
+    const mean = g.node('ReduceMean', [root], 'mean', { axes: [2, 3], keepdims: 0 });
+    const model = Buffer.from(g.build({ name: 'x', dims: [1, 3, 8, 8] }, { name: mean, dims: [1, 3] }, { graphName: 'nan_for_dark', opset: 13 }));
+    const manifest: ModelManifest = {
+      name: 'nan-for-dark-pixels', version: '1', format: 'onnx',
+      files: { model: 'model.onnx' }, sha256: { 'model.onnx': sha256(model) },
+      input: { size: [8, 8], layout: 'NCHW', resize: { mode: 'stretch' }, scale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [1, 1, 1], channels: 'RGB' },
+      output: { activation: 'none' },
+      labels: ['r', 'g', 'b'],
+    };
+    const page = demo().page;
+    await page.route('**/generated-models/nan/model.onnx', (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: model }));
+    await createInPage(page, { model: manifest, backends: ['wasm'], baseUrl: '/generated-models/nan/', cache: false });
+    const out = await page.evaluate(async () => {
+      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const solid = (v: number) => new ImageData(new Uint8ClampedArray(16 * 16 * 4).map((_, i) => (i % 4 === 3 ? 255 : v)), 16, 16);
+      const run = (v: number) => clf.classify(solid(v)).then((r) => `scores ${Array.from(r.scores, (x) => x.toFixed(3)).join(',')}`, (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`);
+      return { dark: await run(0), light: await run(255), darkAgain: await run(10) };
+    });
+    expect(out.dark).toMatch(/^INFERENCE_FAILED: The model's output has NaN at index 0/);
+    expect(out.light).toBe('scores 0.707,0.707,0.707');
+    expect(out.darkAgain).toMatch(/^INFERENCE_FAILED/);
   });
 });

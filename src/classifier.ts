@@ -159,7 +159,7 @@ export class Classifier extends EventTarget {
    * Classifies one image. Calls may overlap: they are queued (at most
    * `maxQueue`) and each gets its own result; identical files in flight are
    * computed once.
-   * @throws ClassifierError UNSUPPORTED_INPUT, INPUT_TOO_LARGE, DECODE_FAILED, QUEUE_FULL, ABORTED, TIMEOUT, BACKEND_LOST, DISPOSED
+   * @throws ClassifierError UNSUPPORTED_INPUT, INPUT_TOO_LARGE, DECODE_FAILED, QUEUE_FULL, ABORTED, TIMEOUT, BACKEND_LOST, INFERENCE_FAILED, DISPOSED
    */
   async classify(input: ImageInput, options: ClassifyOptions = {}): Promise<ClassificationResult> {
     this.#assertLive();

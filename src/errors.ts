@@ -17,7 +17,8 @@ export type ClassifierErrorCode =
   | 'DISPOSED'
   | 'ABORTED'
   | 'TIMEOUT'
-  | 'QUEUE_FULL';
+  | 'QUEUE_FULL'
+  | 'INFERENCE_FAILED';
 
 export interface ClassifierErrorOptions {
   /** The underlying error, if any (kept as `error.cause`). */

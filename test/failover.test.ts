@@ -3,7 +3,7 @@ import { ResilientEngine } from '../src/backends/failover.js';
 import type { Engine } from '../src/engines/engine.js';
 import type { BackendName } from '../src/types.js';
 
-function fake(backend: BackendName, opts: { lost?: Promise<string>; fail?: Error } = {}): Engine & { disposed: boolean } {
+function fake(backend: BackendName, opts: { lost?: Promise<string>; fail?: Error; output?: number[] } = {}): Engine & { disposed: boolean } {
   const e = {
     engine: 'ort' as const,
     backend,
@@ -11,7 +11,7 @@ function fake(backend: BackendName, opts: { lost?: Promise<string>; fail?: Error
     ...(opts.lost ? { lost: opts.lost } : {}),
     run: async () => {
       if (opts.fail) throw opts.fail;
-      return new Float32Array([backend === 'wasm' ? 1 : 0]);
+      return new Float32Array(opts.output ?? [backend === 'wasm' ? 1 : 0]);
     },
     dispose: async () => {
       e.disposed = true;
@@ -34,9 +34,18 @@ describe('ResilientEngine', () => {
     expect(gpu.disposed).toBe(true);
   });
 
-  test('an ordinary run error is not a loss: it propagates and nothing moves', async () => {
-    const re = new ResilientEngine(fake('wasm', { fail: new Error('bad input shape') }), async () => fake('webgl'), () => {});
-    await expect(re.run(new Float32Array(1))).rejects.toThrow('bad input shape');
+  test('an ordinary run error is not a loss: INFERENCE_FAILED with the cause, and nothing moves', async () => {
+    const cause = new Error('bad input shape');
+    const re = new ResilientEngine(fake('wasm', { fail: cause }), async () => fake('webgl'), () => {});
+    const error = await re.run(new Float32Array(1)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ClassifierError', code: 'INFERENCE_FAILED', cause, details: { engine: 'ort', backend: 'wasm' } });
+    expect((error as Error).message).toContain('bad input shape');
+    expect(re.current.backend).toBe('wasm');
+  });
+
+  test.each([[Number.NaN], [Number.POSITIVE_INFINITY]])('an output with %s is INFERENCE_FAILED naming the index, not scores', async (bad) => {
+    const re = new ResilientEngine(fake('wasm', { output: [0.5, bad, 0.5] }), async () => fake('webgl'), () => {});
+    await expect(re.run(new Float32Array(1))).rejects.toMatchObject({ code: 'INFERENCE_FAILED', details: { index: 1 } });
     expect(re.current.backend).toBe('wasm');
   });
 

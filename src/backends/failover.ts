@@ -15,6 +15,21 @@ export interface BackendChange {
   reason: string;
 }
 
+/**
+ * A model can produce NaN or Infinity for some inputs (an overflow, a log or
+ * sqrt of a negative) even though its warm-up was finite: never report such
+ * scores as if they meant something.
+ */
+function checkedOutput(output: Float32Array, engine: Engine): Float32Array {
+  const bad = output.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new ClassifierError('INFERENCE_FAILED', `The model's output has ${String(output[bad])} at index ${bad} for this input (${engine.engine} on ${engine.backend}); no scores are reported for it.`, {
+      details: { engine: engine.engine, backend: engine.backend, index: bad },
+    });
+  }
+  return output;
+}
+
 export class ResilientEngine {
   #engine: Engine;
   #lost: string | null = null;
@@ -54,10 +69,17 @@ export class ResilientEngine {
           const output = await (engine.lost ? raceLoss(engine.run(input), engine.lost) : engine.run(input));
           // Lost while running: the output was read from a dead context and cannot be trusted.
           this.#lost ??= engine.isLost?.() ?? null;
-          if (!this.#lost) return output;
+          if (!this.#lost) return checkedOutput(output, engine);
         } catch (error) {
+          if (error instanceof ClassifierError) throw error;
           this.#lost ??= engine.isLost?.() ?? null;
-          if (!this.#lost && !looksLikeLoss(error)) throw error;
+          if (!this.#lost && !looksLikeLoss(error)) {
+            // The runtime's own error (a kernel failure, out of memory): typed, and the classifier stays usable.
+            throw new ClassifierError('INFERENCE_FAILED', `${engine.engine} on ${engine.backend} failed to run the model: ${describeError(error)}`, {
+              cause: error,
+              details: { engine: engine.engine, backend: engine.backend },
+            });
+          }
           this.#lost ??= describeError(error);
         }
       }
