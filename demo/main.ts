@@ -143,10 +143,7 @@ $<HTMLFormElement>('own-model').addEventListener('submit', (e) => {
   modelSelect.value = url;
   void load().catch(() => {});
 });
-$<HTMLInputElement>('own-model-files').addEventListener('change', (e) => {
-  const input = e.target as HTMLInputElement;
-  const files = [...(input.files ?? [])];
-  input.value = '';
+function loadLocalModel(files: File[]): void {
   void localModel(files).then((local) => {
     const value = `local:${local.manifest.name}@${local.manifest.version}`;
     localModels.set(value, local);
@@ -158,6 +155,19 @@ $<HTMLInputElement>('own-model-files').addEventListener('change', (e) => {
     badge.title = error instanceof Error ? error.message : String(error);
     badge.classList.add('error');
   });
+}
+$<HTMLInputElement>('own-model-files').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  const files = [...(input.files ?? [])];
+  input.value = '';
+  loadLocalModel(files);
+});
+// The manifest and its files can also be dropped on the "Your own model" form.
+const ownModelForm = $<HTMLFormElement>('own-model');
+ownModelForm.addEventListener('dragover', (e) => e.preventDefault());
+ownModelForm.addEventListener('drop', (e) => {
+  e.preventDefault();
+  if (e.dataTransfer) void droppedFiles(e.dataTransfer).then(loadLocalModel);
 });
 modelSelect.addEventListener('change', () => void load().catch(() => {}));
 $<HTMLSelectElement>('backend').addEventListener('change', () => void load().catch(() => {}));

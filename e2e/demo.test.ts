@@ -54,6 +54,21 @@ describe.skipIf(!hasSharedData)(`demo page (${hasSharedData ? 'Chromium' : SKIP_
     expect(await page.evaluate(() => (document.getElementById('progress') as HTMLProgressElement).value)).toBe(1);
   });
 
+  it('keyboard and screen readers: every control has a name and is reached with Tab', async () => {
+    const { page } = demo();
+    const unnamed = await page.$$eval('input, select, button', (els) => els
+      .filter((e) => !((e as HTMLInputElement).labels?.length || e.getAttribute('aria-label') || e.textContent?.trim()))
+      .map((e) => e.id || e.outerHTML.slice(0, 60)));
+    expect(unnamed).toEqual([]);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const reached = new Set<string>();
+    for (let i = 0; i < 15; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate(() => document.activeElement?.id ?? ''));
+    }
+    for (const id of ['model', 'backend', 'own-model-url', 'own-model-files', 'file', 'camera']) expect(reached, id).toContain(id);
+  });
+
   it('picked files: one card each with bars and the server model\'s top-1; a bad file gets a friendly message', async () => {
     const { page } = demo();
     await page.setInputFiles('#file', [...images.map((i) => i.path), join(SHARED_DATA, 'bad', 'text_file_renamed.jpg')]);
@@ -84,6 +99,20 @@ describe.skipIf(!hasSharedData)(`demo page (${hasSharedData ? 'Chromium' : SKIP_
     }, images.map((i) => i.path.slice(i.path.indexOf('/photos/') + '/photos/'.length)));
     const shown = await settled(page, images.length);
     expect(Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, v.top1]))).toEqual(expected());
+  });
+
+  it('a pasted image classifies like a picked one', async () => {
+    const { page } = demo();
+    await clearCards(page);
+    const path = images[0]!.path.slice(images[0]!.path.indexOf('/photos/') + '/photos/'.length);
+    await page.evaluate(async (p) => {
+      const blob = await (await fetch(`/shared-data/photos/${p}`)).blob();
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], p.split('/').pop()!, { type: blob.type }));
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+    }, path);
+    const shown = await settled(page, 1);
+    expect(shown[images[0]!.name]).toMatchObject({ top1: images[0]!.label });
   });
 
   it.each(['webgl', 'webgpu', 'wasm'])('the backend picker switches to %s and classification follows', async (backend) => {
@@ -120,6 +149,17 @@ describe.skipIf(!hasSharedData)(`demo page (${hasSharedData ? 'Chromium' : SKIP_
     await page.setInputFiles('#file', [images[0]!.path]);
     const shown = await settled(page, 1);
     expect(shown[images[0]!.name]!.text).toContain('ort/wasm');
+
+    // The files can be dropped on the form too (here the tfjs default model's four files).
+    await page.evaluate(async () => {
+      const dt = new DataTransfer();
+      for (const name of ['manifest.json', 'model.json', 'group1-shard1of1.bin', 'labels.txt']) {
+        dt.items.add(new File([await (await fetch(`/models/nsfw-mobilenet-v2/${name}`)).blob()], name));
+      }
+      document.getElementById('own-model')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await expect.poll(() => page.$eval('#model', (s) => (s as HTMLSelectElement).value), { timeout: 30_000 }).toBe('local:nsfw-mobilenet-v2@4.4.0');
+    await expect.poll(() => page.textContent('#badge'), { timeout: 120_000 }).toMatch(/^tfjs · wasm/);
   });
 
   it('the camera: live frames are classified until stopped', async () => {
