@@ -30,6 +30,13 @@ const localModels = new Map<string, LocalModel>();
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
+/** The badge says what failed; the full message is on hover. */
+function showLoadFailure(error: unknown, what: string): void {
+  badge.textContent = `failed: ${isClassifierError(error) ? error.code : what}`;
+  badge.title = error instanceof Error ? error.message : String(error);
+  badge.classList.add('error');
+}
+
 async function load(): Promise<Classifier> {
   const choice = $<HTMLSelectElement>('backend').value;
   badge.textContent = 'loading…';
@@ -61,9 +68,7 @@ async function load(): Promise<Classifier> {
     showStats(clf);
     return clf;
   } catch (error) {
-    badge.textContent = `failed: ${isClassifierError(error) ? error.code : 'error'}`;
-    badge.title = error instanceof Error ? error.message : String(error);
-    badge.classList.add('error');
+    showLoadFailure(error, 'error');
     throw error;
   }
 }
@@ -151,9 +156,7 @@ function loadLocalModel(files: File[]): void {
     modelSelect.value = value;
     return load();
   }).catch((error: unknown) => {
-    badge.textContent = `failed: ${isClassifierError(error) ? error.code : 'model files'}`;
-    badge.title = error instanceof Error ? error.message : String(error);
-    badge.classList.add('error');
+    showLoadFailure(error, 'model files');
   });
 }
 $<HTMLInputElement>('own-model-files').addEventListener('change', (e) => {

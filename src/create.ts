@@ -46,9 +46,12 @@ export async function createWithEntry(options: ClassifierOptions, entry: EntryPo
       if (missing) throw new ClassifierError('NO_BACKEND', `Cannot run ${manifest.name}: ${missing}.`, { details: { engine: engineFor(manifest.format) } });
     },
   });
-  const probed = await probeAll(resolved.wasmThreads, engineFor(model.manifest.format));
-  const factory = await entry.loaders[engineFor(model.manifest.format)]!();
+  const engine = engineFor(model.manifest.format);
+  const probed = await probeAll(resolved.wasmThreads, engine);
+  const factory = await entry.loaders[engine]!();
+  const createEngine = (backend: BackendName) => factory({ model, backend, wasmPaths: resolved.wasmPaths, wasmThreads: probed.wasmThreads });
   const [h, w] = model.manifest.input.size;
+  const warmupInput = new Float32Array(h * w * 3);
   let selection;
   try {
     selection = await selectBackend({
@@ -56,8 +59,8 @@ export async function createWithEntry(options: ClassifierOptions, entry: EntryPo
       preference: resolved.backends,
       candidates: orderCandidates(resolved.backends, probed.capabilities),
       capabilities: probed.capabilities,
-      createEngine: (backend) => factory({ model, backend, wasmPaths: resolved.wasmPaths, wasmThreads: probed.wasmThreads }),
-      warmupInput: new Float32Array(h * w * 3),
+      createEngine,
+      warmupInput,
       onProgress: resolved.onProgress,
       measure: resolved.measureBackends,
       budgetMs: resolved.selectionBudgetMs,
@@ -76,11 +79,13 @@ export async function createWithEntry(options: ClassifierOptions, entry: EntryPo
   resolved.onProgress({ phase: 'ready', loaded: 1, total: 1, detail: selection.engine.backend });
   // After a run-time loss: the best backend left in the original order, no measuring, nothing remembered.
   const order = selection.selection.candidates.map((c) => c.backend);
-  const restart = async (exclude: BackendName[]) =>
-    (await selectBackend({
-      model, preference: order.filter((b) => !exclude.includes(b)), candidates: order.filter((b) => !exclude.includes(b)), capabilities: probed.capabilities,
-      createEngine: (backend) => factory({ model, backend, wasmPaths: resolved.wasmPaths, wasmThreads: probed.wasmThreads }),
-      warmupInput: new Float32Array(h * w * 3), onProgress: () => {}, measure: 'never', budgetMs: 0, memory: null,
-    })).engine;
+  const restart = async (exclude: BackendName[]) => {
+    const left = order.filter((b) => !exclude.includes(b));
+    const next = await selectBackend({
+      model, preference: left, candidates: left, capabilities: probed.capabilities,
+      createEngine, warmupInput, onProgress: () => {}, measure: 'never', budgetMs: 0, memory: null,
+    });
+    return next.engine;
+  };
   return new Classifier({ model, engine: selection.engine, restart, options: resolved, fallbacks: selection.fallbacks, capabilities: probed.capabilities, adapter: probed.adapter, selection: selection.selection });
 }

@@ -6,6 +6,7 @@
  * missing path with index.html. Runs only after a failure, so a working app
  * never downloads anything twice.
  */
+import { concatBytes } from '../bytes.js';
 import { sniffWrongContent } from '../manifest/fetch.js';
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -23,15 +24,7 @@ async function head(response: Response, n: number): Promise<Uint8Array> {
     length += value.byteLength;
   }
   void reader.cancel().catch(() => undefined);
-  const out = new Uint8Array(Math.min(length, n));
-  let offset = 0;
-  for (const p of parts) {
-    const take = p.subarray(0, out.byteLength - offset);
-    out.set(take, offset);
-    offset += take.byteLength;
-    if (offset >= out.byteLength) break;
-  }
-  return out;
+  return concatBytes(parts).subarray(0, n);
 }
 
 /** What is wrong at one wasm URL, or null when it serves WebAssembly (or cannot be checked). */

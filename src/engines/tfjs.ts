@@ -5,6 +5,7 @@
  * each run switches to this engine's backend if another classifier moved it.
  */
 import type * as Tf from '@tensorflow/tfjs';
+import { concatBytes } from '../bytes.js';
 import { tensorShape } from '../preprocess/tensor.js';
 import type { BackendName } from '../types.js';
 import { SerialQueue } from '../queue.js';
@@ -56,17 +57,6 @@ async function setBackendExplained(tf: TfModule, backend: BackendName): Promise<
   }
 }
 
-function concatShards(shards: Uint8Array[]): ArrayBuffer {
-  const total = shards.reduce((n, s) => n + s.byteLength, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const s of shards) {
-    out.set(s, offset);
-    offset += s.byteLength;
-  }
-  return out.buffer;
-}
-
 async function buildModel(tf: TfModule, ctx: EngineContext): Promise<Model> {
   const { manifest, files } = ctx.model;
   const modelJson = JSON.parse(new TextDecoder().decode(files.get(manifest.files.model)!)) as Tf.io.ModelJSON;
@@ -78,7 +68,7 @@ async function buildModel(tf: TfModule, ctx: EngineContext): Promise<Model> {
     return bytes;
   });
   const { weightsManifest: _unused, ...artifacts } = modelJson;
-  const handler = tf.io.fromMemory({ ...artifacts, weightSpecs, weightData: concatShards(shards) } as Tf.io.ModelArtifacts);
+  const handler = tf.io.fromMemory({ ...artifacts, weightSpecs, weightData: concatBytes(shards).buffer } as Tf.io.ModelArtifacts);
   return manifest.format === 'tfjs-graph' ? tf.loadGraphModel(handler) : tf.loadLayersModel(handler);
 }
 

@@ -4,6 +4,7 @@
  * offline. A cached file is re-verified on every load; a mismatch is dropped
  * and fetched again, so a stale cache can never run an unverified model.
  */
+import { concatBytes } from '../bytes.js';
 import { ClassifierError, describeError } from '../errors.js';
 
 export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
@@ -40,21 +41,13 @@ async function readWithProgress(response: Response, onBytes: (n: number) => void
   }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
-  let length = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
-    length += value.byteLength;
     onBytes(value.byteLength);
   }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** Delays before each retry of a failed download (network error, 5xx, 429, connection cut mid-body). */
