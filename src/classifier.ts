@@ -7,16 +7,17 @@ import { type BackendChange, ResilientEngine } from './backends/failover.js';
 import { ResultCache } from './cache/result-cache.js';
 import { throwIfAborted, withDeadline } from './call-control.js';
 import type { Engine } from './engines/engine.js';
+import { concatFloats } from './bytes.js';
 import { ClassifierError } from './errors.js';
 import { decodeEncoded, describeValue, isBlob, readBlob, toDrawable } from './input/decode.js';
 import type { LoadedModel } from './manifest/load.js';
-import { DEFAULT_TOP_K, type ResolvedOptions } from './options.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_TOP_K, positiveInteger, type ResolvedOptions } from './options.js';
 import { CanvasPreprocessor } from './preprocess/canvas.js';
 import { pixelsToTensor } from './preprocess/tensor.js';
 import { applyActivation, topK } from './postprocess/scores.js';
 import { SerialQueue } from './queue.js';
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyOptions, EngineName, ImageInput, ModelManifest,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifyBatchOptions, ClassifierStats, ClassifyOptions, EngineName, ImageInput, ModelManifest,
 } from './types.js';
 
 const now = () => performance.now();
@@ -29,6 +30,15 @@ interface Computed {
   timings: Omit<ClassificationResult['timings'], 'totalMs'>;
 }
 const NO_TIMINGS = { decodeMs: 0, preprocessMs: 0, inferenceMs: 0 };
+
+/** One input decoded and preprocessed: its tensor, or its cached scores. */
+type Prepared = { key: string | null; warnings: string[]; decodeMs: number; preprocessMs: number } & ({ tensor: Float32Array; hit?: undefined } | { hit: Float32Array; tensor?: undefined });
+
+/** A batch input's own error, with its position added (`details.index`). */
+function atIndex(error: unknown, index: number): unknown {
+  if (!(error instanceof ClassifierError)) return error;
+  return new ClassifierError(error.code, `Input ${index}: ${error.message}`, { cause: error, details: { ...error.details, index } });
+}
 
 /**
  * A loaded model on a working backend. Create with {@link createClassifier}.
@@ -114,17 +124,44 @@ export class Classifier extends EventTarget {
     return { top: topK(done.scores, this.#model.labels, k), scores: Float32Array.from(done.scores), backend: this.backend, engine: this.engine, cached: extra.cached ?? done.cached, stale: extra.stale ?? false, timings, warnings: done.warnings };
   }
 
-  async #infer(tensor: Float32Array): Promise<Float32Array> {
-    this.#runs++;
-    const output = await this.#engine.run(tensor);
-    return applyActivation(output, this.#model.manifest.output.activation);
+  /** `batch` concatenated tensors in, one probability vector per image out. */
+  async #infer(tensor: Float32Array, batch: number): Promise<Float32Array[]> {
+    this.#runs += batch;
+    const output = await this.#engine.run(tensor, batch);
+    const perImage = output.length / batch;
+    return Array.from({ length: batch }, (_, i) => applyActivation(output.subarray(i * perImage, (i + 1) * perImage), this.#model.manifest.output.activation));
   }
 
-  #admit(): void {
-    if (this.#queue.pending >= this.#options.maxQueue) {
+  /** Refuses work beyond `maxQueue` waiting tasks (`tasks` about to be queued). */
+  #admit(tasks = 1): void {
+    if (this.#queue.pending + tasks > this.#options.maxQueue) {
       throw new ClassifierError('QUEUE_FULL', `${this.#queue.pending} calls are already waiting (option maxQueue = ${this.#options.maxQueue}); retry later or raise maxQueue.`, {
         details: { pending: this.#queue.pending, maxQueue: this.#options.maxQueue },
       });
+    }
+  }
+
+  /**
+   * Decode and preprocess one input into the model's tensor, or find its
+   * result in the cache where only the pixels can key it (canvases, bitmaps,
+   * frames).
+   */
+  async #prepare(input: ImageInput, bytes: Uint8Array | null, key: string | null): Promise<Prepared> {
+    const t0 = now();
+    const drawable = bytes ? await decodeEncoded(bytes, this.#options.limits) : await toDrawable(input, this.#options.limits);
+    try {
+      const decoded = now();
+      const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
+      let cacheKey = key;
+      if (!cacheKey && this.#cache) {
+        cacheKey = await ResultCache.key(this.#model.id, pixels.data);
+        const hit = this.#cache.get(cacheKey);
+        if (hit) return { hit, key: cacheKey, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: now() - decoded };
+      }
+      const tensor = pixelsToTensor(pixels.data, pixels.width, pixels.height, this.#model.manifest.input);
+      return { tensor, key: cacheKey, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: now() - decoded };
+    } finally {
+      drawable.release();
     }
   }
 
@@ -133,26 +170,31 @@ export class Classifier extends EventTarget {
     this.#assertLive();
     // Every caller aborted while waiting: skip the work.
     if (signals.every((s) => s?.aborted)) throwIfAborted(signals[0]);
+    const [done] = await this.#run([await this.#prepare(input, bytes, key)]);
+    return done!;
+  }
+
+  /** One inference run for every prepared tensor (cache hits pass through); results cached. */
+  async #run(prepared: readonly Prepared[]): Promise<Computed[]> {
+    const tensors = prepared.flatMap((p) => (p.tensor ? [p.tensor] : []));
     const t0 = now();
-    const drawable = bytes ? await decodeEncoded(bytes, this.#options.limits) : await toDrawable(input, this.#options.limits);
-    try {
-      const decoded = now();
-      const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
-      let cacheKey = key;
-      if (!cacheKey && this.#cache) {
-        // Canvases, bitmaps, frames: keyed by the model-input pixels.
-        cacheKey = await ResultCache.key(this.#model.id, pixels.data);
-        const hit = this.#cache.get(cacheKey);
-        if (hit) return { scores: hit, cached: true, warnings: drawable.warnings, timings: { decodeMs: decoded - t0, preprocessMs: now() - decoded, inferenceMs: 0 } };
-      }
-      const tensor = pixelsToTensor(pixels.data, pixels.width, pixels.height, this.#model.manifest.input);
-      const preprocessed = now();
-      const scores = await this.#infer(tensor);
-      if (cacheKey) this.#cache?.set(cacheKey, scores);
-      return { scores, cached: false, warnings: drawable.warnings, timings: { decodeMs: decoded - t0, preprocessMs: preprocessed - decoded, inferenceMs: now() - preprocessed } };
-    } finally {
-      drawable.release();
-    }
+    const scores = tensors.length ? await this.#infer(tensors.length === 1 ? tensors[0]! : concatFloats(tensors), tensors.length) : [];
+    // A batch's run time, shared out evenly between its images.
+    const inferenceMs = (now() - t0) / Math.max(1, tensors.length);
+    let next = 0;
+    return prepared.map((p) => {
+      const timings = { decodeMs: p.decodeMs, preprocessMs: p.preprocessMs };
+      if (p.hit) return { scores: p.hit, cached: true, warnings: p.warnings, timings: { ...timings, inferenceMs: 0 } };
+      const s = scores[next++]!;
+      if (p.key) this.#cache?.set(p.key, s);
+      return { scores: s, cached: false, warnings: p.warnings, timings: { ...timings, inferenceMs } };
+    });
+  }
+
+  /** Encoded inputs are read and hashed before queueing: the key finds cache hits and repeats. */
+  async #read(input: ImageInput): Promise<{ bytes: Uint8Array | null; key: string | null }> {
+    const bytes = isBlob(input) ? await readBlob(input, this.#options.limits) : null;
+    return { bytes, key: bytes ? await ResultCache.key(this.#model.id, bytes) : null };
   }
 
   /**
@@ -167,9 +209,8 @@ export class Classifier extends EventTarget {
     const { signal } = options;
     throwIfAborted(signal);
     const deadline = { signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs };
-    // Encoded inputs are read and hashed first: a fresh cache hit, or the same file already in flight, answers without queueing.
-    const bytes = isBlob(input) ? await readBlob(input, this.#options.limits) : null;
-    const key = bytes ? await ResultCache.key(this.#model.id, bytes) : null;
+    // A fresh cache hit, or the same file already in flight, answers without queueing.
+    const { bytes, key } = await this.#read(input);
     const fresh = key ? this.#cache?.get(key) : undefined;
     if (fresh) return this.#result({ scores: fresh, cached: true, warnings: [], timings: NO_TIMINGS }, options, start);
     const fallback = () => {
@@ -192,6 +233,56 @@ export class Classifier extends EventTarget {
   }
 
   /**
+   * Classifies several images, running up to `batchSize` of them through the
+   * model at once (faster per image where the backend gains from batching;
+   * see docs/benchmarks.md). Results come back in input order. All or
+   * nothing: the first bad input rejects the call with its own error code,
+   * its position in `details.index`; classify each image for per-image errors.
+   * Cache hits and repeated files in the batch cost no inference.
+   * @throws ClassifierError as {@link Classifier.classify}, with `details.index`
+   * @example
+   * ```ts
+   * const results = await clf.classifyBatch([...fileInput.files], { batchSize: 8 });
+   * results.forEach((r, i) => console.log(fileInput.files[i].name, r.top[0].label));
+   * ```
+   */
+  async classifyBatch(inputs: readonly ImageInput[], options: ClassifyBatchOptions = {}): Promise<ClassificationResult[]> {
+    this.#assertLive();
+    if (!Array.isArray(inputs)) throw new ClassifierError('UNSUPPORTED_INPUT', `classifyBatch needs an array of images; got ${describeValue(inputs)}.`);
+    const batchSize = positiveInteger('classifyBatch options.batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE);
+    const start = now();
+    const { signal } = options;
+    throwIfAborted(signal);
+    const read = await Promise.all(inputs.map((input: ImageInput, index) => this.#read(input).catch((error: unknown) => Promise.reject(atIndex(error, index)))));
+    const done: Computed[] = [];
+    const todo: number[] = [];
+    const firstOfKey = new Map<string, number>();
+    read.forEach(({ key }, i) => {
+      const fresh = key ? this.#cache?.get(key) : undefined;
+      if (fresh) done[i] = { scores: fresh, cached: true, warnings: [], timings: NO_TIMINGS };
+      else if (!key || !firstOfKey.has(key)) {
+        if (key) firstOfKey.set(key, i);
+        todo.push(i);
+      }
+    });
+    const chunks = Array.from({ length: Math.ceil(todo.length / batchSize) }, (_, c) => todo.slice(c * batchSize, (c + 1) * batchSize));
+    this.#admit(chunks.length);
+    // One queued task per chunk, so other callers' work can run between chunks.
+    const work = Promise.all(chunks.map((chunk) => this.#queue.run(async () => {
+      this.#assertLive();
+      throwIfAborted(signal);
+      const prepared: Prepared[] = [];
+      for (const i of chunk) prepared.push(await this.#prepare(inputs[i]!, read[i]!.bytes, read[i]!.key).catch((error: unknown) => Promise.reject(atIndex(error, i))));
+      (await this.#run(prepared)).forEach((computed, k) => (done[chunk[k]!] = computed));
+    }))).then(() => read.map(({ key }, i) => {
+      // A repeat takes the result of the same file earlier in the batch.
+      const own = done[i] ?? { ...done[firstOfKey.get(key!)!]!, cached: true };
+      return this.#result(own, options, start);
+    }));
+    return withDeadline(work, { signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs });
+  }
+
+  /**
    * Classifies a model-ready tensor (the manifest's layout, size and
    * normalisation; batch 1), skipping decoding and preprocessing.
    */
@@ -209,8 +300,8 @@ export class Classifier extends EventTarget {
       this.#assertLive();
       throwIfAborted(options.signal);
       const t0 = now();
-      const scores = await this.#infer(tensor);
-      return { scores, cached: false, warnings: [], timings: { decodeMs: 0, preprocessMs: 0, inferenceMs: now() - t0 } };
+      const [scores] = await this.#infer(tensor, 1);
+      return { scores: scores!, cached: false, warnings: [], timings: { decodeMs: 0, preprocessMs: 0, inferenceMs: now() - t0 } };
     });
     return withDeadline(work.then((done) => this.#result(done, options, start)), { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs });
   }
@@ -234,7 +325,7 @@ export class Classifier extends EventTarget {
 
   stats(): ClassifierStats {
     const memory = this.#engine.current.memory?.();
-    return { cache: this.#cache?.stats() ?? null, runs: this.#runs, backend: this.backend, engine: this.engine, ...(memory ? { engineMemory: memory } : {}) };
+    return { cache: this.#cache?.stats() ?? null, runs: this.#runs, batches: this.#engine.runs, backend: this.backend, engine: this.engine, ...(memory ? { engineMemory: memory } : {}) };
   }
 
   /** Frees the engine's memory. Later calls reject with DISPOSED. Idempotent. */

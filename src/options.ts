@@ -172,6 +172,8 @@ export interface InputLimits {
 export const DEFAULT_LIMITS: InputLimits = { maxBytes: 20 * 1024 * 1024, maxPixels: 50_000_000 };
 export const DEFAULT_CACHE_ENTRIES = 500;
 export const DEFAULT_TOP_K = 5;
+/** Images per inference run in classifyBatch (measured: docs/benchmarks.md). */
+export const DEFAULT_BATCH_SIZE = 8;
 export const DEFAULT_MODEL_CACHE = 'inpage-classifier-models-v1';
 
 /** Options with every default filled in. */
@@ -202,7 +204,7 @@ function documentBase(): string {
   return typeof document !== 'undefined' ? document.baseURI : globalThis.location?.href ?? 'http://localhost/';
 }
 
-function positiveInteger(name: string, value: unknown): number {
+export function positiveInteger(name: string, value: unknown): number {
   if (!Number.isInteger(value) || (value as number) < 1) {
     throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
   }

@@ -161,6 +161,16 @@ export interface ClassifyOptions {
   fallbackToCache?: boolean;
 }
 
+/** Options of `classifyBatch`: those of `classify`, for the whole batch, plus its size. */
+export interface ClassifyBatchOptions extends ClassifyOptions {
+  /**
+   * Most images per inference run; more are run in several, one queued task
+   * each. A model with a fixed batch dimension (or ORT WebGL, which pins it
+   * to 1) runs them one by one whatever this says. @defaultValue 8
+   */
+  batchSize?: number;
+}
+
 /**
  * Anything the library can classify. Blobs are sniffed by content (never by
  * name); animated GIF/WebP use their first frame; video uses its current frame.
@@ -184,8 +194,10 @@ export interface CacheStats {
 
 export interface ClassifierStats {
   cache: CacheStats | null;
-  /** Inferences actually run (cache hits excluded). */
+  /** Images the model actually ran on (cache hits and repeats excluded); a batch counts each of its images. */
   runs: number;
+  /** Inference runs of the engine: fewer than `runs` when classifyBatch put several images in one. */
+  batches: number;
   backend: BackendName;
   engine: EngineName;
   /** Tensors and bytes the runtime holds (tfjs: tf.memory(), page-wide); absent where the runtime cannot tell (ORT). */

@@ -7,6 +7,7 @@ function fake(backend: BackendName, opts: { lost?: Promise<string>; fail?: Error
   const e = {
     engine: 'ort' as const,
     backend,
+    maxBatch: 1,
     disposed: false,
     ...(opts.lost ? { lost: opts.lost } : {}),
     run: async () => {
@@ -58,5 +59,22 @@ describe('ResilientEngine', () => {
     await expect(re.run(new Float32Array(1))).rejects.toMatchObject({ code: 'BACKEND_LOST' });
     await expect(re.run(new Float32Array(1))).rejects.toMatchObject({ code: 'BACKEND_LOST' });
     expect(restarts).toBe(1);
+  });
+
+  test('a batch larger than the engine takes is run in pieces, rows in order', async () => {
+    const sizes: number[] = [];
+    // Each image is 2 values; the output row of an image is its first value times 10.
+    const engine: Engine = {
+      engine: 'ort', backend: 'wasm', maxBatch: 2, dispose: async () => {},
+      run: async (input, batch = 1) => {
+        sizes.push(batch);
+        expect(input.length).toBe(batch * 2);
+        return Float32Array.from({ length: batch }, (_, i) => input[i * 2]! * 10);
+      },
+    };
+    const re = new ResilientEngine(engine, async () => engine, () => {});
+    const input = Float32Array.from({ length: 10 }, (_, i) => Math.floor(i / 2));
+    expect(Array.from(await re.run(input, 5))).toEqual([0, 10, 20, 30, 40]);
+    expect(sizes).toEqual([2, 2, 1]);
   });
 });

@@ -39,6 +39,7 @@ function request(capabilities: BackendCapability[], fakes: Partial<Record<Backen
     return {
       engine: 'ort',
       backend,
+      maxBatch: 1,
       run: async () => {
         await sleep(f.runMs ?? 0);
         return f.output ?? new Float32Array([0.25, 0.75]);

@@ -4,6 +4,7 @@
  * every later call move to the next backend in the chain and are retried, so
  * the caller sees a result, not a crash. Each move is reported.
  */
+import { concatFloats } from '../bytes.js';
 import { ClassifierError, describeError } from '../errors.js';
 import type { Engine } from '../engines/engine.js';
 import { looksLikeLoss, raceLoss } from '../engines/loss.js';
@@ -33,6 +34,7 @@ function checkedOutput(output: Float32Array, engine: Engine): Float32Array {
 export class ResilientEngine {
   #engine: Engine;
   #lost: string | null = null;
+  #runs = 0;
   /** Set once no backend could take over: later calls fail at once instead of retrying every backend. */
   #gone: ClassifierError | null = null;
   readonly #excluded = new Set<BackendName>();
@@ -49,6 +51,11 @@ export class ResilientEngine {
     this.#watch(engine);
   }
 
+  /** Engine runs that returned an output (a batch split in pieces counts each piece). */
+  get runs(): number {
+    return this.#runs;
+  }
+
   get current(): Engine {
     return this.#engine;
   }
@@ -59,17 +66,26 @@ export class ResilientEngine {
     });
   }
 
-  async run(input: Float32Array): Promise<Float32Array> {
+  /**
+   * Runs `batch` images (concatenated) and returns their output rows. More
+   * than the engine takes at once (a fixed batch dimension; after a failover
+   * to ORT WebGL, pinned to 1) are run in pieces.
+   */
+  async run(input: Float32Array, batch = 1): Promise<Float32Array> {
     if (this.#gone) throw this.#gone;
     for (;;) {
       const engine = this.#engine;
+      if (batch > engine.maxBatch) return this.#inPieces(input, batch, engine.maxBatch);
       this.#lost ??= engine.isLost?.() ?? null;
       if (!this.#lost) {
         try {
-          const output = await (engine.lost ? raceLoss(engine.run(input), engine.lost) : engine.run(input));
+          const output = await (engine.lost ? raceLoss(engine.run(input, batch), engine.lost) : engine.run(input, batch));
           // Lost while running: the output was read from a dead context and cannot be trusted.
           this.#lost ??= engine.isLost?.() ?? null;
-          if (!this.#lost) return checkedOutput(output, engine);
+          if (!this.#lost) {
+            this.#runs++;
+            return checkedOutput(output, engine);
+          }
         } catch (error) {
           if (error instanceof ClassifierError) throw error;
           this.#lost ??= engine.isLost?.() ?? null;
@@ -85,6 +101,16 @@ export class ResilientEngine {
       }
       await this.#failover();
     }
+  }
+
+  async #inPieces(input: Float32Array, batch: number, size: number): Promise<Float32Array> {
+    const perImage = input.length / batch;
+    const rows: Float32Array[] = [];
+    for (let i = 0; i < batch; i += size) {
+      const n = Math.min(size, batch - i);
+      rows.push(await this.run(input.slice(i * perImage, (i + n) * perImage), n));
+    }
+    return concatFloats(rows);
   }
 
   async #failover(): Promise<void> {

@@ -8,8 +8,13 @@ import type { LoadedModel } from '../manifest/load.js';
 export interface Engine {
   readonly engine: EngineName;
   readonly backend: BackendName;
-  /** One model-ready input tensor (batch 1) in, raw model output out. */
-  run(input: Float32Array): Promise<Float32Array>;
+  /**
+   * Model-ready input tensors in (`batch` images concatenated, default 1), raw
+   * model output out (`batch` rows concatenated).
+   */
+  run(input: Float32Array, batch?: number): Promise<Float32Array>;
+  /** Most images one `run` takes: 1 when the model's batch dimension is fixed (or pinned, ORT WebGL). */
+  readonly maxBatch: number;
   /** Frees the session/model and its GPU/WASM memory. Idempotent. */
   dispose(): Promise<void>;
   /** Resolves with a reason if the GPU device/context behind this engine is lost (absent for WASM). */

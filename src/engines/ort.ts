@@ -32,16 +32,25 @@ function configure(ort: OrtModule, ctx: EngineContext): void {
   ort.env.logLevel = 'error';
 }
 
-/** Rejects a model whose declared input cannot take the manifest's tensor (e.g. MNIST [1,1,28,28]). */
-function checkInputShape(session: Ort.InferenceSession, inputName: string, expected: number[]): void {
-  type Meta = readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[];
-  let meta: Meta | undefined;
+type InputMeta = { name: string; isTensor: boolean; shape?: readonly (number | string)[] };
+
+function inputMeta(session: Ort.InferenceSession, inputName: string): InputMeta | undefined {
   try {
-    meta = (session as { inputMetadata?: Meta }).inputMetadata;
+    return (session as { inputMetadata?: readonly InputMeta[] }).inputMetadata?.find((m) => m.name === inputName);
   } catch {
-    return; // the WebGL EP cannot report metadata; the warm-up run checks the shape instead
+    return undefined; // the WebGL EP cannot report metadata; the warm-up run checks the shape instead
   }
-  const input = meta?.find((m) => m.name === inputName);
+}
+
+/** Images per run the model accepts: any number for a symbolic (or -1) batch dimension, else the fixed size. */
+function batchLimit(input: InputMeta | undefined): number {
+  const first = input?.shape?.[0];
+  if (typeof first === 'string' || (typeof first === 'number' && first < 0)) return Number.POSITIVE_INFINITY;
+  return 1;
+}
+
+/** Rejects a model whose declared input cannot take the manifest's tensor (e.g. MNIST [1,1,28,28]). */
+function checkInputShape(input: InputMeta | undefined, inputName: string, expected: number[]): void {
   if (!input?.isTensor || !input.shape) return;
   const dims = input.shape;
   const fits = dims.length === expected.length && dims.every((d, i) => i === 0 || typeof d !== 'number' || d < 0 || d === expected[i]);
@@ -68,7 +77,7 @@ export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
   try {
     if (!session.inputNames.includes(inputName)) throw new ModelMismatchError(`model has no input "${inputName}" (inputs: ${session.inputNames.join(', ')})`);
     if (!session.outputNames.includes(outputName)) throw new ModelMismatchError(`model has no output "${outputName}" (outputs: ${session.outputNames.join(', ')})`);
-    checkInputShape(session, inputName, shape);
+    checkInputShape(inputMeta(session, inputName), inputName, shape);
   } catch (error) {
     await session.release();
     throw error;
@@ -82,13 +91,16 @@ export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
     : undefined;
   const gl = ctx.backend === 'webgl' ? ort.env.webgl.context : undefined;
   let released = false;
+  // WebGL runs the copy whose symbolic dims were pinned to 1, above.
+  const maxBatch = ctx.backend === 'webgl' ? 1 : batchLimit(inputMeta(session, inputName));
   return {
     engine: 'ort',
     backend: ctx.backend,
+    maxBatch,
     ...(lost ? { lost } : {}),
     ...(gl ? { isLost: () => (gl.isContextLost() ? 'WebGL context lost' : null) } : {}),
-    async run(input) {
-      const tensor = new ort.Tensor('float32', input, shape);
+    async run(input, batch = 1) {
+      const tensor = new ort.Tensor('float32', input, [batch, ...shape.slice(1)]);
       const results = await session.run({ [inputName]: tensor });
       try {
         const out = results[outputName]!;

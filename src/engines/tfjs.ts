@@ -90,21 +90,25 @@ export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
     return buildModel(tf, ctx);
   });
   const shape = tensorShape(ctx.model.manifest.input.size, ctx.model.manifest.input.layout);
+  // Layers models say null for a free batch dimension, graph models -1.
+  const batchDim = model.inputs[0]?.shape?.[0];
+  const maxBatch = batchDim === null || batchDim === undefined || batchDim < 0 ? Number.POSITIVE_INFINITY : batchDim;
   let disposed = false;
   return {
     engine: 'tfjs',
     backend: ctx.backend,
+    maxBatch,
     ...(lost ? { lost } : {}),
     ...(gl ? { isLost: () => (gl!.isContextLost() ? 'WebGL context lost' : null) } : {}),
     memory: () => {
       const m = tf.memory();
       return { numTensors: m.numTensors, numBytes: m.numBytes };
     },
-    run: (input) => tfjsQueue.run(async () => {
+    run: (input, batch = 1) => tfjsQueue.run(async () => {
       if (tf.getBackend() !== ctx.backend) await setBackendExplained(tf, ctx.backend);
       // tidy frees the input and intermediates; the output is kept until read.
       const output = tf.tidy(() => {
-        const result = model.predict(tf.tensor(input, shape, 'float32'));
+        const result = model.predict(tf.tensor(input, [batch, ...shape.slice(1)], 'float32'));
         return Array.isArray(result) ? result[0]! : (result as Tf.Tensor);
       });
       try {
