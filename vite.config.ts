@@ -100,5 +100,7 @@ export default defineConfig(({ command }) => ({
   // onnxruntime-web loads its wasm from wasmPaths at run time; pre-bundling it
   // would only rewrite its import.meta.url lookups.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
+  // createClassifier({ worker: true }): the worker loads its engine with a dynamic import (ES-module workers only).
+  worker: { format: 'es' },
   build: { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022' },
 }));

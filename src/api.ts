@@ -3,6 +3,7 @@
  * differs only in the engines it can reach). Internals stay unexported.
  */
 export { Classifier } from './classifier.js';
+export type { ImageClassifier } from './image-classifier.js';
 export { ClassifierError, isClassifierError } from './errors.js';
 export type { ClassifierErrorCode, ClassifierErrorOptions } from './errors.js';
 export type { ClassifierOptions, InputLimits } from './options.js';

@@ -9,6 +9,7 @@ import { throwIfAborted, withDeadline } from './call-control.js';
 import type { Engine } from './engines/engine.js';
 import { concatFloats } from './bytes.js';
 import { ClassifierError } from './errors.js';
+import type { ImageClassifier } from './image-classifier.js';
 import { decodeEncoded, describeValue, isBlob, readBlob, toDrawable } from './input/decode.js';
 import type { LoadedModel } from './manifest/load.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_TOP_K, positiveInteger, type ResolvedOptions } from './options.js';
@@ -17,7 +18,7 @@ import { pixelsToTensor } from './preprocess/tensor.js';
 import { applyActivation, topK } from './postprocess/scores.js';
 import { SerialQueue } from './queue.js';
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifyBatchOptions, ClassifierStats, ClassifyOptions, EngineName, ImageInput, ModelManifest,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifyBatchOptions, ClassifierStats, ClassifyOptions, EngineName, ImageInput, ModelManifest, TierSelection,
 } from './types.js';
 
 const now = () => performance.now();
@@ -45,7 +46,7 @@ function atIndex(error: unknown, index: number): unknown {
  * Dispatches `backendchange` (a CustomEvent whose `detail` is
  * `{ from, to, reason }`) when a lost GPU moves it to another backend.
  */
-export class Classifier extends EventTarget {
+export class Classifier extends EventTarget implements ImageClassifier {
   readonly #model: LoadedModel;
   readonly #engine: ResilientEngine;
   readonly #options: ResolvedOptions;
@@ -58,6 +59,7 @@ export class Classifier extends EventTarget {
    */
   readonly #inflight = new Map<string, { work: Promise<Computed>; signals: (AbortSignal | undefined)[] }>();
   #runs = 0;
+  #tiers: TierSelection | null = null;
   #disposed = false;
 
   readonly #fallbacks: BackendFallback[];
@@ -325,7 +327,16 @@ export class Classifier extends EventTarget {
 
   stats(): ClassifierStats {
     const memory = this.#engine.current.memory?.();
-    return { cache: this.#cache?.stats() ?? null, runs: this.#runs, batches: this.#engine.runs, backend: this.backend, engine: this.engine, ...(memory ? { engineMemory: memory } : {}) };
+    return {
+      cache: this.#cache?.stats() ?? null, runs: this.#runs, batches: this.#engine.runs, backend: this.backend, engine: this.engine,
+      ...(this.#tiers ? { tiers: structuredClone(this.#tiers) } : {}),
+      ...(memory ? { engineMemory: memory } : {}),
+    };
+  }
+
+  /** @internal set by tier selection once this classifier's model is chosen */
+  setTierSelection(tiers: TierSelection): void {
+    this.#tiers = tiers;
   }
 
   /** Frees the engine's memory. Later calls reject with DISPOSED. Idempotent. */

@@ -7,15 +7,21 @@ import { orderCandidates, probeAll, selectBackend } from './backends/select.js';
 import { Classifier } from './classifier.js';
 import { type EngineLoaders, engineFor, missingEngine } from './engines/engine.js';
 import { ClassifierError, describeError } from './errors.js';
+import type { ImageClassifier } from './image-classifier.js';
 import { loadModel } from './manifest/load.js';
 import { type ClassifierOptions, resolveOptions } from './options.js';
-import type { BackendName } from './types.js';
+import type { BackendName, ModelManifest } from './types.js';
+
+/** Starts a classifier in a Web Worker (src/worker/start*.ts, one per entry point, each naming its own worker script). */
+export type WorkerStart = (options: ClassifierOptions, defaultModel: string) => Promise<ImageClassifier>;
 
 /** What an entry point (`inpage-classifier`, `/onnx`, `/tfjs`) builds its createClassifier from. */
 export interface EntryPoint {
   loaders: EngineLoaders;
   /** Path of the default model below `assetBase`. */
   defaultModel: string;
+  /** `worker: true`: loads the page side of the worker mode (a dynamic import, so the core stays small). */
+  worker?: () => Promise<{ startWorker: WorkerStart }>;
 }
 
 /** True in a window or a worker; false in Node, SSR renderers and other servers. */
@@ -23,18 +29,37 @@ function inBrowser(): boolean {
   return typeof createImageBitmap === 'function' && (typeof document !== 'undefined' || typeof OffscreenCanvas !== 'undefined');
 }
 
-/**
- * Loads the model (verified, cached for offline use), finds a backend that
- * initialises and passes a warm-up inference, and returns the classifier.
- * @throws ClassifierError MANIFEST_INVALID, MODEL_LOAD_FAILED, MODEL_INTEGRITY, NO_BACKEND
- */
-export async function createWithEntry(options: ClassifierOptions, entry: EntryPoint): Promise<Classifier> {
+function assertBrowser(): void {
   if (!inBrowser()) {
     throw new ClassifierError(
       'NO_BACKEND',
       'createClassifier needs a browser (a window or a worker with createImageBitmap and a canvas); this looks like Node or server-side rendering. Importing the package on the server is fine: call createClassifier from client-side code only (e.g. in an effect or onMount).',
       { details: { environment: 'server' } },
     );
+  }
+}
+
+/**
+ * createClassifier of every entry point: in the page, or with `worker: true`
+ * a proxy to a classifier in a Web Worker.
+ */
+export async function createWithEntry(options: ClassifierOptions, entry: EntryPoint): Promise<ImageClassifier> {
+  assertBrowser();
+  if (options.worker === true && entry.worker) return (await entry.worker()).startWorker(options, entry.defaultModel);
+  return createInPage(options, entry);
+}
+
+/**
+ * Loads the model (verified, cached for offline use), finds a backend that
+ * initialises and passes a warm-up inference, and returns the classifier.
+ * @throws ClassifierError MANIFEST_INVALID, MODEL_LOAD_FAILED, MODEL_INTEGRITY, NO_BACKEND
+ */
+export async function createInPage(options: ClassifierOptions, entry: EntryPoint): Promise<Classifier> {
+  assertBrowser();
+  if (Array.isArray(options.model)) {
+    const tiers = options.model as readonly (string | URL | ModelManifest)[];
+    const { createTiered } = await import('./tiers.js');
+    return createTiered({ ...options, model: tiers }, (one) => createInPage(one, entry));
   }
   const resolved = resolveOptions(options, entry.defaultModel);
   const model = await loadModel(resolved.model, {
@@ -64,6 +89,7 @@ export async function createWithEntry(options: ClassifierOptions, entry: EntryPo
       onProgress: resolved.onProgress,
       measure: resolved.measureBackends,
       budgetMs: resolved.selectionBudgetMs,
+      initTimeoutMs: resolved.initTimeoutMs,
       memory: resolved.rememberBackend
         ? {
             key: rememberKey(model.id, model.manifest.sha256[model.manifest.files.model] ?? ''),
@@ -83,7 +109,7 @@ export async function createWithEntry(options: ClassifierOptions, entry: EntryPo
     const left = order.filter((b) => !exclude.includes(b));
     const next = await selectBackend({
       model, preference: left, candidates: left, capabilities: probed.capabilities,
-      createEngine, warmupInput, onProgress: () => {}, measure: 'never', budgetMs: 0, memory: null,
+      createEngine, warmupInput, onProgress: () => {}, measure: 'never', budgetMs: 0, initTimeoutMs: resolved.initTimeoutMs, memory: null,
     });
     return next.engine;
   };

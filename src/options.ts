@@ -2,6 +2,7 @@
  * createClassifier options, with every default in one place and validated up
  * front (a bad option is a TypeError naming it, like lru-cache does).
  */
+import type { ImageClassifier } from './image-classifier.js';
 import type { BackendName, LoadProgress, ModelManifest } from './types.js';
 
 export const ALL_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm'];
@@ -27,8 +28,20 @@ export interface ClassifierOptions {
    * `models/nsfw-mobilenet-v2/manifest.json` (tfjs), or its ONNX twin
    * `models/nsfw-mobilenet-v2-onnx/manifest.json` from `inpage-classifier/onnx`
    * @example { model: '/models/nsfw-mobilenet-v2-onnx/manifest.json' }
+   *
+   * A list is model tiers for the same task, largest first: the largest whose
+   * inference fits `latencyBudgetMs` on this device is used (the smallest
+   * whatever it measures); `stats().tiers` says what each measured.
+   * @example { model: ['/models/nsfw-inception-v3/manifest.json', '/models/nsfw-mobilenet-v2/manifest.json'], latencyBudgetMs: 80 }
    */
-  model?: string | URL | ModelManifest;
+  model?: string | URL | ModelManifest | readonly (string | URL | ModelManifest)[];
+  /**
+   * With `model` as a list of tiers: the most one inference may take (median
+   * of timed runs after warm-up, in ms) for a tier to be chosen.
+   * @defaultValue `100`
+   * @example { model: [largeManifestUrl, smallManifestUrl], latencyBudgetMs: 50 }
+   */
+  latencyBudgetMs?: number;
   /**
    * Where the package's own files are served: `models/` and `wasm/` below it,
    * as the `inpage-classifier/vite` plugin and `npx inpage-classifier copy-assets`
@@ -65,6 +78,16 @@ export interface ClassifierOptions {
    * @example { selectionBudgetMs: 3000 }
    */
   selectionBudgetMs?: number;
+  /**
+   * Longest one backend may take to initialise and pass its warm-up, in ms;
+   * past it the backend counts as failed (with the reason) and the next is
+   * tried, so a runtime stuck loading (a blocked wasm worker script, a GPU
+   * driver that never answers) cannot hang createClassifier. Generous by
+   * default: an emulated WebGPU compiles its shaders for 10–25 s.
+   * @defaultValue `60000`
+   * @example { initTimeoutMs: 20_000 }
+   */
+  initTimeoutMs?: number;
   /**
    * Remember the backend 'auto' chose for this device + model (localStorage)
    * and start there next time; see `clearSelectionCache()`.
@@ -160,6 +183,17 @@ export interface ClassifierOptions {
    * @example { modelCacheName: 'my-app-models' }
    */
   modelCacheName?: string;
+  /**
+   * Run decoding, preprocessing and inference in a Web Worker, so the page's
+   * main thread stays free (no long tasks while classifying). Same API and
+   * results; the classifier is a proxy ({@link ImageClassifier}) whose calls
+   * are posted to the worker. Bundlers must emit the worker as an ES module
+   * (Vite: `worker.format: 'es'`, which the `inpage-classifier/vite` plugin
+   * sets). See docs/worker.md.
+   * @defaultValue `false`
+   * @example { worker: true }
+   */
+  worker?: boolean;
 }
 
 export interface InputLimits {
@@ -183,6 +217,7 @@ export interface ResolvedOptions {
   backends: 'auto' | readonly BackendName[];
   measureBackends: 'auto' | 'always' | 'never';
   selectionBudgetMs: number;
+  initTimeoutMs: number;
   rememberBackend: boolean;
   cacheEntries: number;
   cacheTtlMs: number | undefined;
@@ -227,10 +262,14 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
   if (options === null || typeof options !== 'object') {
     throw new TypeError('createClassifier(options): options must be an object (or nothing, for the default model)');
   }
+  if (options.worker !== undefined && typeof options.worker !== 'boolean') throw new TypeError(`options.worker must be true or false, got ${String(options.worker)}`);
   const base = documentBase();
   const assetBase = new URL(String(options.assetBase ?? '/'), base).href;
   if (!assetBase.endsWith('/')) throw new TypeError(`options.assetBase must be a folder URL ending in "/", got ${String(options.assetBase)}`);
-  const model = options.model === undefined ? new URL(defaultModel, assetBase).href : options.model;
+  const given = options.model === undefined ? new URL(defaultModel, assetBase).href : options.model;
+  // Array.isArray does not narrow readonly arrays.
+  if (Array.isArray(given)) throw new TypeError('options.model: a list of model tiers is chosen from by createClassifier, one model at a time');
+  const model = given as string | URL | ModelManifest;
   if (typeof model !== 'string' && !(model instanceof URL) && (model === null || typeof model !== 'object')) {
     throw new TypeError('options.model must be a manifest URL or a manifest object');
   }
@@ -272,6 +311,7 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
     model: model instanceof URL ? model.href : model,
     measureBackends,
     selectionBudgetMs: positiveNumber('options.selectionBudgetMs', options.selectionBudgetMs ?? 1500),
+    initTimeoutMs: positiveNumber('options.initTimeoutMs', options.initTimeoutMs ?? 60_000),
     rememberBackend: options.rememberBackend ?? true,
     cacheTtlMs,
     maxQueue: positiveInteger('options.maxQueue', options.maxQueue ?? 1000),

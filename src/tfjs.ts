@@ -6,6 +6,7 @@
 import type { Classifier } from './classifier.js';
 import { createWithEntry } from './create.js';
 import { tfjsLoader } from './engines/engine.js';
+import type { ImageClassifier } from './image-classifier.js';
 import { type ClassifierOptions, DEFAULT_MODEL_PATH } from './options.js';
 
 export * from './api.js';
@@ -22,6 +23,11 @@ export * from './api.js';
  * const clf = await createClassifier({ backends: ['webgl', 'wasm'] });
  * ```
  */
-export function createClassifier(options?: ClassifierOptions): Promise<Classifier> {
-  return createWithEntry(options ?? {}, { loaders: { tfjs: tfjsLoader }, defaultModel: DEFAULT_MODEL_PATH });
+export function createClassifier(options?: ClassifierOptions & { worker?: false }): Promise<Classifier>;
+/** With `worker: true`: the same classifier running in a Web Worker, as a proxy with the same API (see {@link ClassifierOptions.worker}). */
+export function createClassifier(options: ClassifierOptions & { worker: true }): Promise<ImageClassifier>;
+/** `worker` known only at run time: either kind. */
+export function createClassifier(options?: ClassifierOptions): Promise<ImageClassifier>;
+export function createClassifier(options?: ClassifierOptions): Promise<ImageClassifier> {
+  return createWithEntry(options ?? {}, { loaders: { tfjs: tfjsLoader }, defaultModel: DEFAULT_MODEL_PATH, worker: () => import('./worker/start-tfjs.js') });
 }

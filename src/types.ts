@@ -192,6 +192,28 @@ export interface CacheStats {
   maxEntries: number;
 }
 
+/** One model tier as tier selection saw it (`model` given as a list). */
+export interface TierCandidate {
+  /** The manifest's name@version once loaded, else the URL given. */
+  model: string;
+  /**
+   * selected: in use; over-budget: started and timed, slower than `latencyBudgetMs`;
+   * failed: could not load or start (see reason); not-tried: a larger tier was selected.
+   */
+  status: 'selected' | 'over-budget' | 'failed' | 'not-tried';
+  /** Median inference time measured after warm-up, in ms. */
+  latencyMs?: number;
+  reason?: string;
+}
+
+/** How the model tier was chosen (`stats().tiers`). */
+export interface TierSelection {
+  budgetMs: number;
+  /** Index of the tier in use, in the order given (largest first). */
+  selected: number;
+  candidates: TierCandidate[];
+}
+
 export interface ClassifierStats {
   cache: CacheStats | null;
   /** Images the model actually ran on (cache hits and repeats excluded); a batch counts each of its images. */
@@ -200,6 +222,8 @@ export interface ClassifierStats {
   batches: number;
   backend: BackendName;
   engine: EngineName;
+  /** Present when `model` was a list of tiers: which one runs, and why the others do not. */
+  tiers?: TierSelection;
   /** Tensors and bytes the runtime holds (tfjs: tf.memory(), page-wide); absent where the runtime cannot tell (ORT). */
   engineMemory?: { numTensors: number; numBytes: number };
 }

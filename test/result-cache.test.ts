@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ResultCache } from '../src/cache/result-cache.js';
 
 const f32 = (...values: number[]) => Float32Array.from(values);
@@ -112,5 +112,34 @@ describe('ResultCache.key', () => {
     expect(await ResultCache.key('m', view)).not.toBe(await ResultCache.key('m', whole));
     const clampedView = new Uint8ClampedArray(whole.buffer, 2, 3);
     expect(await ResultCache.key('m', clampedView)).toBe(expected);
+  });
+});
+
+describe('ResultCache ttl and stale reads', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('an entry older than ttlMs is a miss for get, still served (marked stale) by getStale, and renewed by set', () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const cache = new ResultCache(2, 100);
+    cache.set('a', f32(1));
+    vi.advanceTimersByTime(60);
+    expect(Array.from(cache.get('a')!)).toEqual([1]); // fresh; a get does not renew the age
+    expect(cache.getStale('a')).toEqual({ scores: f32(1), stale: false });
+    vi.advanceTimersByTime(40);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.getStale('a')).toEqual({ scores: f32(1), stale: true });
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1, size: 1, maxEntries: 2 });
+    cache.set('a', f32(2));
+    expect(Array.from(cache.get('a')!)).toEqual([2]);
+  });
+
+  it('getStale neither counts nor changes recency', () => {
+    const cache = new ResultCache(2);
+    cache.set('a', f32(1));
+    cache.set('b', f32(2));
+    expect(cache.getStale('a')?.stale).toBe(false);
+    cache.set('c', f32(3)); // a is still the least recently used
+    expect(cache.getStale('a')).toBeUndefined();
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 0, size: 2 });
   });
 });

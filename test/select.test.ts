@@ -53,7 +53,7 @@ function request(capabilities: BackendCapability[], fakes: Partial<Record<Backen
   return {
     model, preference, capabilities, createEngine, started, disposed,
     candidates: orderCandidates(preference, capabilities),
-    warmupInput: new Float32Array(4), onProgress: () => {}, measure: 'auto', budgetMs: 600, memory: null,
+    warmupInput: new Float32Array(4), onProgress: () => {}, measure: 'auto', budgetMs: 600, initTimeoutMs: 10_000, memory: null,
     ...over,
   };
 }
@@ -185,5 +185,13 @@ describe('selectBackend', () => {
     await sleep(600);
     expect(phases.length).toBe(atChoice);
   });
-});
 
+  test('a backend whose init never settles fails after initTimeoutMs, the next one runs, and a late start is disposed', async () => {
+    const req = request([gpu('webgpu', 'discrete'), gpu('webgl', 'software'), wasm], { webgpu: { initMs: 500 } }, { preference: ['webgpu', 'wasm'], initTimeoutMs: 100 });
+    const s = await selectBackend(req);
+    expect(s.engine.backend).toBe('wasm');
+    expect(s.selection.candidates.find((c) => c.backend === 'webgpu')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/did not start within 100 ms \(option initTimeoutMs\)/) });
+    await sleep(600);
+    expect(req.disposed).toContain('webgpu');
+  });
+});

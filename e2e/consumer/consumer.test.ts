@@ -20,7 +20,11 @@ import { clearlyLabelledImages } from '../helpers/server-labels.js';
 
 const SETUP_TIMEOUT = 600_000;
 
-interface PageRun { backend: string; engine: string; threads: number; wasm: string; top1: Record<string, string> }
+interface PageRun { backend: string; engine: string; worker: boolean; threads: number; wasm: string; top1: Record<string, string> }
+
+/** engine/backend, and where it ran. */
+const where = (r: PageRun) => `${r.engine}/${r.backend}${r.worker ? ' in a worker' : ''}`;
+const ALL_RUNS = ['tfjs/wasm', 'ort/wasm', 'tfjs/wasm in a worker', 'ort/wasm in a worker'];
 
 /** Opens the app with non-localhost requests blocked and returns what it printed. */
 async function classifyIn(url: string): Promise<{ runs: PageRun[]; headers: Record<string, string>; blocked: string[]; violations: string[] }> {
@@ -71,14 +75,16 @@ describe.skipIf(!hasSharedData)(`consumer app from the packed tarball (${hasShar
     expect(typecheck.trim()).toBe('');
   });
 
-  it('vite build + vite preview (COOP/COEP): both engines classify like the server model on WASM, ORT with threads', async () => {
+  it('vite build + vite preview (COOP/COEP): both engines classify like the server model on WASM, in the page and in a worker, ORT with threads', async () => {
     const preview = await startVitePreview(fixture.dir);
     try {
       const { runs, headers, blocked } = await classifyIn(preview.url);
       expect(headers['cross-origin-embedder-policy']).toBe('require-corp');
-      expect(runs.map((r) => `${r.engine}/${r.backend}`)).toEqual(['tfjs/wasm', 'ort/wasm']);
-      for (const run of runs) expect(run.top1, run.engine).toEqual(Object.fromEntries(images.map((i) => [i.name, i.label])));
+      expect(runs.map(where)).toEqual(ALL_RUNS);
+      for (const run of runs) expect(run.top1, where(run)).toEqual(Object.fromEntries(images.map((i) => [i.name, i.label])));
       expect(runs[1]!.threads, runs[1]!.wasm).toBeGreaterThan(1);
+      // The worker inherits the page's cross-origin isolation: ORT has its threads there too.
+      expect(runs[3]!.threads, runs[3]!.wasm).toBeGreaterThan(1);
       // tfjs's wasm backend is run single-threaded on purpose (tfjs#8513, #4107), and says so.
       expect(runs[0]!.threads).toBe(1);
       expect(runs[0]!.wasm).toContain('tfjs#8513');
@@ -93,11 +99,11 @@ describe.skipIf(!hasSharedData)(`consumer app from the packed tarball (${hasShar
     try {
       const { runs, headers, blocked } = await classifyIn(host.url);
       expect(headers['cross-origin-embedder-policy']).toBeUndefined();
-      expect(runs).toHaveLength(2);
+      expect(runs.map(where)).toEqual(ALL_RUNS);
       for (const run of runs) {
         expect(run.threads).toBe(1);
         expect(run.wasm).toContain('not cross-origin isolated');
-        expect(run.top1, run.engine).toEqual(Object.fromEntries(images.map((i) => [i.name, i.label])));
+        expect(run.top1, where(run)).toEqual(Object.fromEntries(images.map((i) => [i.name, i.label])));
       }
       expect(blocked).toEqual([]);
     } finally {
@@ -105,7 +111,7 @@ describe.skipIf(!hasSharedData)(`consumer app from the packed tarball (${hasShar
     }
   });
 
-  it('strict CSP (script-src \'self\' \'wasm-unsafe-eval\', no eval): both engines still classify, ORT with threads', async () => {
+  it('strict CSP (script-src \'self\' \'wasm-unsafe-eval\', no eval): both engines still classify, in the page and in a worker, ORT with threads', async () => {
     const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'";
     const host = await serveStatic(join(fixture.dir, 'dist'), {
       'Content-Security-Policy': csp,
@@ -116,9 +122,10 @@ describe.skipIf(!hasSharedData)(`consumer app from the packed tarball (${hasShar
       const { runs, headers, blocked, violations } = await classifyIn(host.url);
       expect(headers['content-security-policy']).toBe(csp);
       expect(violations).toEqual([]);
-      expect(runs.map((r) => `${r.engine}/${r.backend}`)).toEqual(['tfjs/wasm', 'ort/wasm']);
-      for (const run of runs) expect(run.top1, run.engine).toEqual(Object.fromEntries(images.map((i) => [i.name, i.label])));
+      expect(runs.map(where)).toEqual(ALL_RUNS);
+      for (const run of runs) expect(run.top1, where(run)).toEqual(Object.fromEntries(images.map((i) => [i.name, i.label])));
       expect(runs[1]!.threads).toBeGreaterThan(1);
+      expect(runs[3]!.threads).toBeGreaterThan(1);
       expect(blocked).toEqual([]);
     } finally {
       await host.close();

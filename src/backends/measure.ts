@@ -24,6 +24,24 @@ function median(values: number[]): number {
 }
 
 /**
+ * The engine, or 'timeout' when `pending` has not settled within `ms`; an
+ * engine that starts after its deadline is disposed then.
+ */
+export async function raceInit(pending: Promise<Engine>, ms: number): Promise<Engine | 'timeout'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    const winner = await Promise.race([pending, timeout]);
+    if (winner === 'timeout') pending.then((e) => e.dispose(), () => undefined);
+    return winner;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * @param start - initialises the backend and runs its warm-up; rejects when it does not work
  * @param mismatch - errors that no other backend can fix; rethrown at once
  */
@@ -31,14 +49,9 @@ export async function measureCandidates(candidates: BackendName[], budgetMs: num
   const share = budgetMs / Math.max(1, candidates.length);
   const results: Measurement[] = [];
   for (const backend of candidates) {
-    const pending = start(backend);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), share);
-    });
     let engine: Engine | 'timeout';
     try {
-      engine = await Promise.race([pending, timeout]);
+      engine = await raceInit(start(backend), share);
     } catch (error) {
       if (mismatch(error)) {
         await Promise.all(results.map((r) => r.engine?.dispose().catch(() => undefined)));
@@ -46,11 +59,8 @@ export async function measureCandidates(candidates: BackendName[], budgetMs: num
       }
       results.push({ backend, status: 'failed', reason: describeError(error) });
       continue;
-    } finally {
-      clearTimeout(timer);
     }
     if (engine === 'timeout') {
-      pending.then((e) => e.dispose(), () => undefined);
       results.push({ backend, status: 'abandoned', reason: `did not initialise within its ${Math.round(share)} ms share of selectionBudgetMs` });
       continue;
     }

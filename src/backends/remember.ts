@@ -8,8 +8,9 @@
  */
 import type { BackendName } from '../types.js';
 
-const PREFIX = 'inpage-classifier:backend:v1:';
-const memory = new Map<string, string>();
+export const PREFIX = 'inpage-classifier:backend:v1:';
+/** This page's (or worker's) copy; remember-sync.ts carries it across a worker boundary. */
+export const memory = new Map<string, string>();
 
 interface Remembered {
   backend: BackendName;
@@ -17,7 +18,7 @@ interface Remembered {
   at: number;
 }
 
-function storage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'> | null {
+export function storage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'> | null {
   try {
     return typeof localStorage === 'undefined' ? null : localStorage;
   } catch {

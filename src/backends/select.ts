@@ -12,7 +12,7 @@ import { type Engine, ModelMismatchError } from '../engines/engine.js';
 import type { LoadedModel } from '../manifest/load.js';
 import { allFinite } from '../postprocess/scores.js';
 import type { AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, EngineName, LoadProgress, SelectionCandidate } from '../types.js';
-import { measureCandidates } from './measure.js';
+import { measureCandidates, raceInit } from './measure.js';
 import { probeWasm, probeWebGL, probeWebGPU } from './probe.js';
 import { recall, remember } from './remember.js';
 
@@ -56,6 +56,8 @@ export interface SelectRequest {
   /** 'auto': measure when an integrated/unknown GPU leads; 'always': time every available candidate; 'never'. */
   measure: 'auto' | 'always' | 'never';
   budgetMs: number;
+  /** Longest one backend may take to initialise and warm up before it counts as failed. */
+  initTimeoutMs: number;
   /** Where 'auto' remembers its decision; null to neither read nor write. */
   memory: { key: string; signature: string } | null;
 }
@@ -104,7 +106,11 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
   };
   const attempt = async (backend: BackendName): Promise<Engine | null> => {
     try {
-      return await start(backend);
+      const engine = await raceInit(start(backend), req.initTimeoutMs);
+      if (engine === 'timeout') {
+        throw new Error(`did not start within ${req.initTimeoutMs} ms (option initTimeoutMs); its runtime may be stuck, e.g. loading a blocked wasm or worker script`);
+      }
+      return engine;
     } catch (error) {
       const stop = fatal(req.model, error);
       if (stop) throw stop;

@@ -81,6 +81,9 @@ export function inpageClassifier(options: InpageClassifierPluginOptions = {}): P
       resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
       // Pre-bundling would rewrite ORT's runtime import of its glue module.
       optimizeDeps: { exclude: ['onnxruntime-web'] },
+      // createClassifier({ worker: true }): the worker script loads its engine with a
+      // dynamic import, and only ES-module workers can be code-split (Vite's default is 'iife').
+      worker: { format: 'es' },
       ...(headers ? { server: { headers }, preview: { headers } } : {}),
     }),
     configResolved(config) {

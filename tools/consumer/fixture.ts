@@ -45,23 +45,28 @@ export type Entry = 'inpage-classifier' | 'inpage-classifier/onnx' | 'inpage-cla
 /**
  * The app: imports createClassifier, classifies the images in public/images
  * with each model and prints what it got. The main entry point runs the
- * default (tfjs) model and its ONNX twin; the others their own default.
+ * default (tfjs) model and its ONNX twin, in the page and then each again in
+ * a Web Worker (`worker: true`, which only works if the build emitted the
+ * worker script); the others their own default, in the page.
  */
 export function mainTs(entry: Entry): string {
-  const models = entry === 'inpage-classifier' ? "[undefined, 'models/nsfw-mobilenet-v2-onnx/manifest.json']" : '[undefined]';
+  const runs = entry === 'inpage-classifier'
+    ? "[[undefined, false], ['models/nsfw-mobilenet-v2-onnx/manifest.json', false], [undefined, true], ['models/nsfw-mobilenet-v2-onnx/manifest.json', true]] as const"
+    : '[[undefined, false]] as const';
   return `import { createClassifier } from '${entry}';
 
 const images = (document.body.dataset.images ?? '').split(',').filter(Boolean);
 const runs = [];
-for (const model of ${models}) {
-  const clf = await createClassifier({ model, backends: ['wasm'] });
+for (const [model, worker] of ${runs}) {
+  const clf = await createClassifier({ model, backends: ['wasm'], worker });
   const top1: Record<string, string> = {};
   for (const name of images) {
     const blob = await (await fetch(\`images/\${name}\`)).blob();
     top1[name] = (await clf.classify(blob)).top[0]!.label;
   }
   const wasm = clf.capabilities.find((c) => c.backend === 'wasm');
-  runs.push({ engine: clf.engine, backend: clf.backend, threads: wasm?.threads, wasm: wasm?.description, top1 });
+  runs.push({ engine: clf.engine, backend: clf.backend, worker, threads: wasm?.threads, wasm: wasm?.description, top1 });
+  await clf.dispose();
 }
 const out = document.querySelector<HTMLPreElement>('#out')!;
 out.textContent = JSON.stringify(runs);

@@ -1,0 +1,88 @@
+/**
+ * Model tier selection: given several models for the same task, largest
+ * first, use the largest whose inference on this device fits a latency
+ * budget (the seeds' "MobileNet on slow devices, a larger net on fast ones").
+ * Each tier is loaded and started like a single model, timed on a few
+ * inferences after its warm-up, and disposed again when it is too slow; the
+ * smallest tier is kept whatever it measures, so there is always a classifier.
+ * Loaded lazily: apps with one model never download this code.
+ */
+import type { Classifier } from './classifier.js';
+import { ClassifierError, describeError } from './errors.js';
+import type { ClassifierOptions } from './options.js';
+import type { ModelManifest, TierCandidate, TierSelection } from './types.js';
+
+/** Inference runs timed per tier after its warm-up; the median counts. */
+const TIMED_RUNS = 3;
+export const DEFAULT_LATENCY_BUDGET_MS = 100;
+
+type ModelRef = string | URL | ModelManifest;
+
+function tierName(model: ModelRef): string {
+  if (typeof model === 'string') return model;
+  if (model instanceof URL) return model.href;
+  return `${model.name}@${model.version}`;
+}
+
+/** Median ms of a model-sized zero tensor through the model (the engine is warm already). */
+async function timeInference(clf: Classifier): Promise<number> {
+  const [h, w] = clf.manifest.input.size;
+  const input = new Float32Array(h * w * 3);
+  const times: number[] = [];
+  for (let i = 0; i < TIMED_RUNS; i++) times.push((await clf.classifyTensor(input)).timings.inferenceMs);
+  return times.sort((a, b) => a - b)[Math.floor(TIMED_RUNS / 2)]!;
+}
+
+export function checkTiers(models: readonly unknown[]): void {
+  if (models.length === 0) throw new TypeError('options.model: a list of model tiers must hold at least one manifest URL or object (largest first)');
+}
+
+/**
+ * @param create - starts one model (the entry point's createClassifier for a single model)
+ */
+export async function createTiered(options: ClassifierOptions & { model: readonly ModelRef[] }, create: (options: ClassifierOptions) => Promise<Classifier>): Promise<Classifier> {
+  const tiers = options.model;
+  checkTiers(tiers);
+  const budgetMs = options.latencyBudgetMs ?? DEFAULT_LATENCY_BUDGET_MS;
+  if (!(budgetMs > 0) || !Number.isFinite(budgetMs)) throw new TypeError(`options.latencyBudgetMs must be a positive number, got ${String(budgetMs)}`);
+  const candidates: TierCandidate[] = tiers.map((m) => ({ model: tierName(m), status: 'not-tried' }));
+  let lastError: unknown;
+  for (const [i, model] of tiers.entries()) {
+    const candidate = candidates[i]!;
+    const smallest = i === tiers.length - 1;
+    let clf: Classifier;
+    try {
+      clf = await create({ ...options, model });
+    } catch (error) {
+      Object.assign(candidate, { status: 'failed', reason: describeError(error) });
+      lastError = error;
+      continue;
+    }
+    candidate.model = clf.manifest.name ? `${clf.manifest.name}@${clf.manifest.version}` : candidate.model;
+    let latencyMs: number;
+    try {
+      latencyMs = await timeInference(clf);
+    } catch (error) {
+      await clf.dispose();
+      Object.assign(candidate, { status: 'failed', reason: `timing runs failed: ${describeError(error)}` });
+      lastError = error;
+      continue;
+    }
+    candidate.latencyMs = latencyMs;
+    if (latencyMs <= budgetMs || smallest) {
+      candidate.status = 'selected';
+      if (latencyMs > budgetMs) candidate.reason = `over the ${budgetMs} ms budget, kept as the smallest tier`;
+      const selection: TierSelection = { budgetMs, selected: i, candidates };
+      clf.setTierSelection(selection);
+      return clf;
+    }
+    Object.assign(candidate, { status: 'over-budget', reason: `${latencyMs.toFixed(1)} ms per inference on ${clf.backend} > ${budgetMs} ms budget` });
+    await clf.dispose();
+  }
+  // Every tier failed to start: the smallest one's error, with what happened to the others.
+  const summary = candidates.map((c) => `${c.model}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`).join('; ');
+  if (lastError instanceof ClassifierError) {
+    throw new ClassifierError(lastError.code, `No model tier could start: ${summary}`, { cause: lastError, details: { ...lastError.details, tiers: candidates } });
+  }
+  throw new ClassifierError('MODEL_LOAD_FAILED', `No model tier could start: ${summary}`, { cause: lastError, details: { tiers: candidates } });
+}

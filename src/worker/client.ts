@@ -1,0 +1,284 @@
+/**
+ * The page side of `createClassifier({ worker: true })`: a proxy with the
+ * {@link ImageClassifier} surface whose calls run in a Web Worker (decode,
+ * preprocessing, cache, inference), so the page's main thread only posts
+ * inputs and receives results. Loaded with a dynamic import: apps that never
+ * ask for a worker do not download it. Decisions: docs/worker.md.
+ */
+import * as Comlink from 'comlink';
+import type { BackendChange } from '../backends/failover.js';
+import { adoptRemembered, rememberedEntries } from '../backends/remember-sync.js';
+import { throwIfAborted, withDeadline } from '../call-control.js';
+import { ClassifierError, describeError } from '../errors.js';
+import type { ImageClassifier } from '../image-classifier.js';
+import { describeValue, isBlob, toDrawable } from '../input/decode.js';
+import { type ClassifierOptions, resolveOptions } from '../options.js';
+import type {
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, ImageInput, ModelManifest,
+} from '../types.js';
+import { fromWireError, type Reply, type WireCallOptions, type WireInfo, type WireInput, type WireOptions, type WireState, type WorkerApi, type WorkerCallbacks } from './protocol.js';
+
+const now = () => performance.now();
+
+const disposedError = () => new ClassifierError('DISPOSED', 'This classifier was disposed; create a new one with createClassifier().');
+
+/** A page-only input as something the worker can take: the same checks as in the page, then an ImageBitmap (transferred). */
+async function toWire(input: ImageInput, limits: ReturnType<typeof resolveOptions>['limits']): Promise<{ value: WireInput; transfer: Transferable[] }> {
+  // Bytes and pixel arrays are checked, sniffed and decoded in the worker, exactly as in the page.
+  if (isBlob(input) || (typeof ImageData !== 'undefined' && input instanceof ImageData)) return { value: input, transfer: [] };
+  // Size limits, <img> decoding, <video> readiness, unsupported types: the page-mode checks and errors.
+  const drawable = await toDrawable(input, limits);
+  // The caller's own bitmap or frame is copied, not transferred: it stays usable, as in page mode.
+  if (input instanceof ImageBitmap || (typeof VideoFrame !== 'undefined' && input instanceof VideoFrame)) return { value: input, transfer: [] };
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(drawable.source);
+  } catch (error) {
+    throw new ClassifierError('DECODE_FAILED', `The input could not be copied into an ImageBitmap for the worker: ${describeError(error)}`, { cause: error });
+  }
+  return { value: bitmap, transfer: [bitmap] };
+}
+
+/** A batch input's own error, with its position (as the page-mode classifyBatch reports it). */
+function atIndex(error: unknown, index: number): unknown {
+  if (!(error instanceof ClassifierError)) return error;
+  return new ClassifierError(error.code, `Input ${index}: ${error.message}`, { cause: error, details: { ...error.details, index } });
+}
+
+/** A call the page could not even post (e.g. an object that cannot be cloned). */
+function notPosted(error: unknown): unknown {
+  if (error instanceof DOMException && error.name === 'DataCloneError') {
+    return new ClassifierError('UNSUPPORTED_INPUT', `Cannot send this input to the classifier's worker: ${error.message}`, { cause: error });
+  }
+  return error;
+}
+
+/** See the module docs; created by {@link startWorkerClassifier}. */
+export class WorkerClassifier extends EventTarget implements ImageClassifier {
+  readonly #worker: Worker;
+  readonly #api: Comlink.Remote<WorkerApi>;
+  readonly #limits: ReturnType<typeof resolveOptions>['limits'];
+  readonly #info: WireInfo;
+  #state: WireState;
+  #nextId = 1;
+  /** Calls waiting for the worker: rejected if it dies or is terminated. */
+  readonly #pending = new Set<(error: Error) => void>();
+  #disposed = false;
+  #dead: Error | null = null;
+  readonly capabilities: readonly BackendCapability[];
+  readonly adapter: AdapterInfo | null;
+  readonly selection: BackendSelection;
+
+  /** @internal use createClassifier({ worker: true }) */
+  constructor(init: { worker: Worker; api: Comlink.Remote<WorkerApi>; limits: ReturnType<typeof resolveOptions>['limits']; info: WireInfo; state: WireState }) {
+    super();
+    this.#worker = init.worker;
+    this.#api = init.api;
+    this.#limits = init.limits;
+    this.#info = init.info;
+    this.#state = init.state;
+    this.capabilities = Object.freeze([...init.info.capabilities]);
+    this.adapter = init.info.adapter;
+    this.selection = init.info.selection;
+  }
+
+  get backend(): BackendName {
+    return this.#state.backend;
+  }
+
+  get engine(): EngineName {
+    return this.#state.engine;
+  }
+
+  get fallbacks(): readonly BackendFallback[] {
+    return Object.freeze([...this.#state.fallbacks]);
+  }
+
+  get manifest(): Readonly<ModelManifest> {
+    return this.#info.manifest;
+  }
+
+  get labels(): readonly string[] {
+    return this.#info.labels;
+  }
+
+  /** @internal the worker reports a backend change (page side of `backendchange`). */
+  backendChanged(change: BackendChange, state: WireState, onBackendChange: ClassifierOptions['onBackendChange']): void {
+    this.#state = state;
+    onBackendChange?.(change);
+    this.dispatchEvent(new CustomEvent<BackendChange>('backendchange', { detail: change }));
+  }
+
+  /** @internal a reply could not be read: every call fails from now on. */
+  crashed(reason: string): void {
+    if (this.#dead || this.#disposed) return;
+    this.#dead = new ClassifierError('INFERENCE_FAILED', `The classifier's worker stopped: ${reason}. Create a new classifier.`, { details: { worker: 'crashed' } });
+    for (const reject of this.#pending) reject(this.#dead);
+    this.#pending.clear();
+    this.#worker.terminate();
+  }
+
+  #assertLive(): void {
+    if (this.#disposed) throw disposedError();
+    if (this.#dead) throw this.#dead;
+  }
+
+  /**
+   * Posts one call: the worker's reply (result or error record) settles it;
+   * the caller's signal rejects it at once with ABORTED and tells the worker
+   * to drop the work; a dead worker rejects it.
+   */
+  async #call<T>(signal: AbortSignal | undefined, send: (id: number) => Promise<Reply<T>>): Promise<T> {
+    const id = this.#nextId++;
+    let reject!: (error: Error) => void;
+    const died = new Promise<never>((_, r) => (reject = r));
+    this.#pending.add(reject);
+    const reply = Promise.race([send(id).catch((error: unknown) => Promise.reject(notPosted(error))), died]).then((r) => {
+      if (r.state) this.#state = r.state;
+      if (!r.ok) throw fromWireError(r.error);
+      return r.value;
+    });
+    const onAbort = () => void this.#api.abort(id).catch(() => {});
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await withDeadline(reply, { signal });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#pending.delete(reject);
+    }
+  }
+
+  #callOptions(options: ClassifyBatchOptions): WireCallOptions {
+    const { signal, ...rest } = options ?? {};
+    return signal ? { ...rest, aborts: true } : rest;
+  }
+
+  /** totalMs as the caller sees it: from this call to its result, the hop to the worker included. */
+  #timed(result: ClassificationResult, start: number): ClassificationResult {
+    result.timings.totalMs = now() - start;
+    return result;
+  }
+
+  async classify(input: ImageInput, options: ClassifyOptions = {}): Promise<ClassificationResult> {
+    this.#assertLive();
+    const start = now();
+    throwIfAborted(options?.signal);
+    const wire = await toWire(input, this.#limits);
+    this.#assertLive();
+    throwIfAborted(options?.signal);
+    const result = await this.#call(options?.signal, (id) => this.#api.classify(id, Comlink.transfer(wire.value, wire.transfer), this.#callOptions(options)));
+    return this.#timed(result, start);
+  }
+
+  async classifyBatch(inputs: readonly ImageInput[], options: ClassifyBatchOptions = {}): Promise<ClassificationResult[]> {
+    this.#assertLive();
+    const start = now();
+    throwIfAborted(options?.signal);
+    if (!Array.isArray(inputs)) throw new ClassifierError('UNSUPPORTED_INPUT', `classifyBatch needs an array of images; got ${describeValue(inputs)}.`);
+    const transfer: Transferable[] = [];
+    const values = await Promise.all(inputs.map(async (input: ImageInput, index) => {
+      try {
+        const wire = await toWire(input, this.#limits);
+        transfer.push(...wire.transfer);
+        return wire.value;
+      } catch (error) {
+        throw atIndex(error, index);
+      }
+    }));
+    this.#assertLive();
+    throwIfAborted(options?.signal);
+    const results = await this.#call(options?.signal, (id) => this.#api.classifyBatch(id, Comlink.transfer(values, transfer), this.#callOptions(options)));
+    return results.map((r) => this.#timed(r, start));
+  }
+
+  async classifyTensor(tensor: Float32Array, options: ClassifyOptions = {}): Promise<ClassificationResult> {
+    this.#assertLive();
+    const start = now();
+    throwIfAborted(options?.signal);
+    // Copied, not transferred: the caller's array stays usable.
+    const result = await this.#call(options?.signal, (id) => this.#api.classifyTensor(id, tensor, this.#callOptions(options)));
+    return this.#timed(result, start);
+  }
+
+  async preprocess(input: ImageInput): Promise<Float32Array> {
+    this.#assertLive();
+    const wire = await toWire(input, this.#limits);
+    this.#assertLive();
+    return this.#call(undefined, (id) => this.#api.preprocess(id, Comlink.transfer(wire.value, wire.transfer)));
+  }
+
+  /** As of the last call that settled (the worker sends its counters with every reply). */
+  stats(): ClassifierStats {
+    return structuredClone(this.#state.stats);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    try {
+      // Queued calls settle first (with DISPOSED), as in page mode; then the worker ends.
+      if (!this.#dead) await this.#api.dispose();
+    } finally {
+      for (const reject of this.#pending) reject(disposedError());
+      this.#pending.clear();
+      this.#api[Comlink.releaseProxy]();
+      this.#worker.terminate();
+    }
+  }
+}
+
+/**
+ * Starts the worker, creates the classifier in it and resolves with its
+ * page-side proxy. Options are validated here (the same TypeErrors as page
+ * mode) and every URL is made absolute against the document: inside the
+ * worker a relative URL would resolve against the worker script.
+ */
+export async function startWorkerClassifier(options: ClassifierOptions, defaultModel: string, spawn: () => Worker): Promise<ImageClassifier> {
+  // Model tiers (a list) are validated and chosen from in the worker; everything else is checked here.
+  const tiers: readonly (string | URL | ModelManifest)[] | null = Array.isArray(options?.model) ? options.model : null;
+  const resolved = resolveOptions(tiers ? { ...options, model: undefined } : options, defaultModel);
+  if (typeof Worker === 'undefined') {
+    throw new ClassifierError('NO_BACKEND', 'options.worker is true but this context has no Worker; create the classifier without worker: true.', { details: { worker: 'unavailable' } });
+  }
+  const { onProgress, onBackendChange, assetBase: _assetBase, worker: _worker, ...rest } = options;
+  // baseUrl is now absolute, and relative model URLs resolve against it in the worker as they do here; URL objects cannot be cloned.
+  const model = tiers ? tiers.map((m) => (m instanceof URL ? m.href : m)) : resolved.model;
+  const wire: WireOptions = { ...rest, model, baseUrl: resolved.baseUrl, wasmPaths: resolved.wasmPaths };
+  let worker: Worker;
+  try {
+    worker = spawn();
+  } catch (error) {
+    throw new ClassifierError('NO_BACKEND', `The classifier's Web Worker could not be started: ${describeError(error)}`, { cause: error, details: { worker: 'failed' } });
+  }
+  let proxy: WorkerClassifier | undefined;
+  let failStart: (error: Error) => void = () => {};
+  const startFailed = new Promise<never>((_, reject) => (failStart = reject));
+  const onError = (event: ErrorEvent | MessageEvent) => {
+    const reason = event instanceof ErrorEvent ? event.message || 'the worker script failed to load or threw' : 'a message from the worker could not be read';
+    // Once running, an uncaught error in the worker (a library's stray throw) is not fatal and stays
+    // in the console; an unreadable reply is, since the call it answered would never settle.
+    if (proxy) {
+      if (!(event instanceof ErrorEvent)) proxy.crashed(reason);
+    } else {
+      failStart(new ClassifierError('NO_BACKEND', `The classifier's Web Worker failed: ${reason}. Check that your bundler emits the worker script as an ES module (Vite: worker.format 'es', which the inpage-classifier/vite plugin sets) and that a Content-Security-Policy allows it (worker-src).`, { details: { worker: 'failed' } }));
+    }
+  };
+  worker.addEventListener('error', onError);
+  worker.addEventListener('messageerror', onError);
+  const api = Comlink.wrap<WorkerApi>(worker);
+  const callbacks: WorkerCallbacks = {
+    progress: (p) => onProgress?.(p),
+    backendChange: (change, state) => proxy?.backendChanged(change, state, onBackendChange),
+  };
+  try {
+    const reply = await Promise.race([api.create(wire, Comlink.proxy(callbacks), rememberedEntries()), startFailed]);
+    if (!reply.ok) throw fromWireError(reply.error);
+    adoptRemembered(reply.value.remembered);
+    proxy = new WorkerClassifier({ worker, api, limits: resolved.limits, info: reply.value.info, state: reply.state! });
+    return proxy;
+  } catch (error) {
+    api[Comlink.releaseProxy]();
+    worker.terminate();
+    throw error;
+  }
+}

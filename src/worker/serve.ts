@@ -1,0 +1,104 @@
+/**
+ * The worker side of `createClassifier({ worker: true })`: creates an ordinary
+ * in-page {@link Classifier} inside the worker (OffscreenCanvas preprocessing,
+ * engines, result cache all live here) and exposes it to the page through
+ * comlink as {@link WorkerApi}. Every reply is a record (result or error) plus
+ * the classifier's current state, so the page's proxy can answer `backend`,
+ * `fallbacks` and `stats()` without a round trip.
+ */
+import * as Comlink from 'comlink';
+import type { BackendChange } from '../backends/failover.js';
+import { adoptRemembered, rememberedEntries } from '../backends/remember-sync.js';
+import type { Classifier } from '../classifier.js';
+import { createInPage, type EntryPoint } from '../create.js';
+import { ClassifierError } from '../errors.js';
+import type { ClassificationResult, ClassifyBatchOptions } from '../types.js';
+import { type Reply, toWireError, type WireCallOptions, type WireState, type WorkerApi, type WorkerCallbacks } from './protocol.js';
+
+/** Serves one classifier from this worker (the worker scripts call it once). */
+export function serveClassifier(entry: EntryPoint): void {
+  let clf: Classifier | null = null;
+  /** AbortControllers of calls whose page-side signal can still fire, by call id. */
+  const controllers = new Map<number, AbortController>();
+
+  const state = (): WireState | null => (clf ? { backend: clf.backend, engine: clf.engine, fallbacks: [...clf.fallbacks], stats: clf.stats() } : null);
+
+  const notCreated = () => new ClassifierError('DISPOSED', 'This classifier was disposed; create a new one with createClassifier().');
+
+  /** Runs one call: its result (transferring `buffers`) or its error, as a record. */
+  async function reply<T>(id: number | null, options: WireCallOptions | null, work: (signal: AbortSignal | undefined) => Promise<T>, buffers: (value: T) => ArrayBuffer[] = () => []): Promise<Reply<T>> {
+    let controller: AbortController | undefined;
+    if (id !== null && options?.aborts) {
+      controller = new AbortController();
+      controllers.set(id, controller);
+    }
+    try {
+      const value = await work(controller?.signal);
+      // A buffer listed twice cannot be transferred: list each once.
+      return Comlink.transfer({ ok: true, value, state: state() }, [...new Set(buffers(value))]);
+    } catch (error) {
+      return { ok: false, error: toWireError(error), state: state() };
+    } finally {
+      if (id !== null) controllers.delete(id);
+    }
+  }
+
+  const callOptions = (options: WireCallOptions, signal: AbortSignal | undefined): ClassifyBatchOptions => {
+    const { aborts: _aborts, ...rest } = options ?? {};
+    return signal ? { ...rest, signal } : rest;
+  };
+
+  const live = (): Classifier => {
+    if (!clf) throw notCreated();
+    return clf;
+  };
+
+  const scoresOf = (r: ClassificationResult) => [r.scores.buffer as ArrayBuffer];
+
+  /**
+   * Bitmaps and frames posted with a call are this worker's copies: freed when
+   * the call is done. Not after TIMEOUT or ABORTED: the work may still be
+   * running (it goes on to fill the cache), so those are left to GC.
+   */
+  const freeing = <T>(inputs: readonly unknown[], work: Promise<T>): Promise<T> => {
+    const free = () => {
+      for (const input of inputs) if (input instanceof ImageBitmap || (typeof VideoFrame !== 'undefined' && input instanceof VideoFrame)) input.close();
+    };
+    return work.then((value) => {
+      free();
+      return value;
+    }, (error: unknown) => {
+      if (!(error instanceof ClassifierError && (error.code === 'TIMEOUT' || error.code === 'ABORTED'))) free();
+      throw error;
+    });
+  };
+
+  const api: WorkerApi = {
+    create: (options, callbacks: WorkerCallbacks, remembered) => reply(null, null, async () => {
+      if (clf) throw new Error('this worker already serves a classifier');
+      adoptRemembered(remembered);
+      // A throwing page callback must not fail the load: its error stays in the page.
+      const created = await createInPage({ ...options, onProgress: (p) => void Promise.resolve(callbacks.progress(p)).catch(() => {}) }, entry);
+      clf = created;
+      created.addEventListener('backendchange', (event) => {
+        const change = (event as CustomEvent<BackendChange>).detail;
+        void Promise.resolve(callbacks.backendChange(change, state()!)).catch(() => {});
+      });
+      return {
+        info: { capabilities: [...created.capabilities], adapter: created.adapter, selection: created.selection, manifest: created.manifest, labels: [...created.labels] },
+        remembered: rememberedEntries(),
+      };
+    }),
+    classify: (id, input, options) => reply(id, options, (signal) => freeing([input], live().classify(input, callOptions(options, signal))), scoresOf),
+    classifyBatch: (id, inputs, options) => reply(id, options, (signal) => freeing(inputs, live().classifyBatch(inputs, callOptions(options, signal))), (rs) => rs.flatMap(scoresOf)),
+    classifyTensor: (id, tensor, options) => reply(id, options, (signal) => live().classifyTensor(tensor, callOptions(options, signal)), scoresOf),
+    preprocess: (id, input) => reply(id, null, () => freeing([input], live().preprocess(input)), (t) => [t.buffer as ArrayBuffer]),
+    abort(id) {
+      controllers.get(id)?.abort(new ClassifierError('ABORTED', 'The call was aborted in the page.'));
+    },
+    async dispose() {
+      await clf?.dispose();
+    },
+  };
+  Comlink.expose(api);
+}
