@@ -18,16 +18,21 @@ interface TierOutcome {
   top: string;
   tensorsAfter: number;
   tensorsSmallAlone: number;
+  /** Requests for the large tier's manifest during this createClassifier. */
+  largeFetches: number;
 }
 
 describe('model tiers', () => {
   const demo = useDemoSession();
 
-  async function createTiered(models: string[], latencyBudgetMs: number): Promise<TierOutcome> {
-    return demo().page.evaluate(async ({ models, latencyBudgetMs }) => {
+  async function createTiered(models: string[], latencyBudgetMs: number, rememberBackend = false): Promise<TierOutcome> {
+    return demo().page.evaluate(async ({ models, latencyBudgetMs, rememberBackend, large }) => {
       const w = window as unknown as { testClassifier?: { dispose(): Promise<void> } };
       await w.testClassifier?.dispose();
-      const clf = await window.inpageClassifier.createClassifier({ model: models, latencyBudgetMs, backends: ['wasm'], rememberBackend: false });
+      const fetches = () => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(large)).length;
+      const before = fetches();
+      const clf = await window.inpageClassifier.createClassifier({ model: models, latencyBudgetMs, backends: ['wasm'], rememberBackend });
+      const largeFetches = fetches() - before;
       w.testClassifier = clf;
       const canvas = document.createElement('canvas');
       canvas.width = 64;
@@ -38,14 +43,15 @@ describe('model tiers', () => {
       const alone = await window.inpageClassifier.createClassifier({ model: models[models.length - 1]!, backends: ['wasm'], rememberBackend: false });
       const tensorsBoth = alone.stats().engineMemory?.numTensors ?? -1;
       await alone.dispose();
-      return { tiers: clf.stats().tiers, model: clf.manifest.name, top: result.top[0]!.label, tensorsAfter, tensorsSmallAlone: tensorsBoth - tensorsAfter };
-    }, { models, latencyBudgetMs });
+      return { tiers: clf.stats().tiers, model: clf.manifest.name, top: result.top[0]!.label, tensorsAfter, tensorsSmallAlone: tensorsBoth - tensorsAfter, largeFetches };
+    }, { models, latencyBudgetMs, rememberBackend, large: LARGE });
   }
 
   test('a generous budget keeps the largest tier', async () => {
     const out = await createTiered([LARGE, SMALL], 60_000);
     expect(out.tiers?.selected).toBe(0);
     expect(out.tiers?.budgetMs).toBe(60_000);
+    expect(out.largeFetches).toBe(1);
     expect(out.tiers?.candidates.map((c) => c.status)).toEqual(['selected', 'not-tried']);
     expect(out.tiers?.candidates[0]!.latencyMs).toBeGreaterThan(0);
     expect(out.tiers?.candidates[0]!.model).toMatch(/inception/i);
@@ -70,6 +76,22 @@ describe('model tiers', () => {
     // Only the selected small model's tensors are alive page-wide: the disposed InceptionV3 left none behind.
     expect(out.tensorsSmallAlone).toBeGreaterThan(0);
     expect(out.tensorsAfter).toBe(out.tensorsSmallAlone);
+    expect(out.tiers?.fromCache).toBe(false);
+
+    // Remembered for this device: the next start does not even fetch the large tier.
+    await demo().page.evaluate(() => window.inpageClassifier.clearSelectionCache());
+    const measured = await createTiered([LARGE, SMALL], budget, true);
+    expect(measured.largeFetches).toBe(1);
+    expect(measured.tiers?.selected).toBe(1);
+    const again = await createTiered([LARGE, SMALL], budget, true);
+    expect(again.largeFetches).toBe(0);
+    expect(again.tiers).toMatchObject({ selected: 1, fromCache: true });
+    expect(again.tiers?.candidates[0]).toMatchObject({ status: 'over-budget', reason: expect.stringMatching(/remembered/) });
+    expect(again.tiers?.candidates[0]!.latencyMs).toBeUndefined();
+    // Another budget is another decision: measured afresh.
+    const otherBudget = await createTiered([LARGE, SMALL], budget * 1.01, true);
+    expect(otherBudget.largeFetches).toBe(1);
+    await demo().page.evaluate(() => window.inpageClassifier.clearSelectionCache());
   });
 
   test('the smallest tier is kept even over budget, and a tier that cannot load is skipped with its reason', async () => {

@@ -5,9 +5,14 @@
  * Each tier is loaded and started like a single model, timed on a few
  * inferences after its warm-up, and disposed again when it is too slow; the
  * smallest tier is kept whatever it measures, so there is always a classifier.
+ * With `rememberBackend`, the choice is kept for this device (user agent +
+ * cores) and list + budget: the next start begins at the remembered tier
+ * instead of downloading larger ones again just to find them too slow (it is
+ * still timed, and a smaller tier is taken if it no longer fits).
  * Loaded lazily: apps with one model never download this code.
  */
 import type { Classifier } from './classifier.js';
+import { PREFIX, recall, remember } from './backends/remember.js';
 import { ClassifierError, describeError } from './errors.js';
 import type { ClassifierOptions } from './options.js';
 import type { ModelManifest, TierCandidate, TierSelection } from './types.js';
@@ -33,6 +38,12 @@ async function timeInference(clf: Classifier): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(TIMED_RUNS / 2)]!;
 }
 
+/** What the remembered choice depends on besides the list: this browser on this many cores. */
+function deviceSignature(): string {
+  const nav = globalThis.navigator;
+  return `${nav?.userAgent ?? ''}|${nav?.hardwareConcurrency ?? 0}`;
+}
+
 export function checkTiers(models: readonly unknown[]): void {
   if (models.length === 0) throw new TypeError('options.model: a list of model tiers must hold at least one manifest URL or object (largest first)');
 }
@@ -46,8 +57,15 @@ export async function createTiered(options: ClassifierOptions & { model: readonl
   const budgetMs = options.latencyBudgetMs ?? DEFAULT_LATENCY_BUDGET_MS;
   if (!(budgetMs > 0) || !Number.isFinite(budgetMs)) throw new TypeError(`options.latencyBudgetMs must be a positive number, got ${String(budgetMs)}`);
   const candidates: TierCandidate[] = tiers.map((m) => ({ model: tierName(m), status: 'not-tried' }));
+  const memory = options.rememberBackend === false ? null : { key: `${PREFIX}tiers:${budgetMs}:${candidates.map((c) => c.model).join('|')}`, signature: deviceSignature() };
+  const remembered = memory ? recall<number>(memory.key, memory.signature) : null;
+  const first = remembered !== null && remembered > 0 && remembered < tiers.length ? remembered : 0;
+  for (const c of candidates.slice(0, first)) {
+    Object.assign(c, { status: 'over-budget', reason: 'over budget on this device before (remembered; clearSelectionCache() measures again)' });
+  }
   let lastError: unknown;
   for (const [i, model] of tiers.entries()) {
+    if (i < first) continue;
     const candidate = candidates[i]!;
     const smallest = i === tiers.length - 1;
     let clf: Classifier;
@@ -72,7 +90,8 @@ export async function createTiered(options: ClassifierOptions & { model: readonl
     if (latencyMs <= budgetMs || smallest) {
       candidate.status = 'selected';
       if (latencyMs > budgetMs) candidate.reason = `over the ${budgetMs} ms budget, kept as the smallest tier`;
-      const selection: TierSelection = { budgetMs, selected: i, candidates };
+      const selection: TierSelection = { budgetMs, selected: i, fromCache: first > 0, candidates };
+      if (memory) remember(memory.key, memory.signature, i);
       clf.setTierSelection(selection);
       return clf;
     }

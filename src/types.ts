@@ -211,6 +211,8 @@ export interface TierSelection {
   budgetMs: number;
   /** Index of the tier in use, in the order given (largest first). */
   selected: number;
+  /** True when a remembered choice for this device let larger tiers be skipped without loading them. */
+  fromCache: boolean;
   candidates: TierCandidate[];
 }
 

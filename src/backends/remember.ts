@@ -1,6 +1,7 @@
 /**
  * Remembers which backend 'auto' chose for this device + model, so the next
- * page load starts on it without probing alternatives or measuring again.
+ * page load starts on it without probing alternatives or measuring again
+ * (and, the same way, which model tier fitted the latency budget: tiers.ts).
  * Keyed by model name@version + model file sha256; valid only while the
  * device signature (user agent + GPU descriptions) is the same, so a browser
  * update or a different GPU re-decides. localStorage where there is one
@@ -12,8 +13,8 @@ export const PREFIX = 'inpage-classifier:backend:v1:';
 /** This page's (or worker's) copy; remember-sync.ts carries it across a worker boundary. */
 export const memory = new Map<string, string>();
 
-interface Remembered {
-  backend: BackendName;
+interface Remembered<T> {
+  choice: T;
   signature: string;
   at: number;
 }
@@ -30,19 +31,20 @@ export function rememberKey(modelId: string, modelSha256: string): string {
   return `${PREFIX}${modelId}:${modelSha256}`;
 }
 
-export function recall(key: string, signature: string): BackendName | null {
+/** The decision stored under `key`, if it was made on a device with this signature. */
+export function recall<T extends string | number = BackendName>(key: string, signature: string): T | null {
   const raw = storage()?.getItem(key) ?? memory.get(key) ?? null;
   if (!raw) return null;
   try {
-    const entry = JSON.parse(raw) as Remembered;
-    return entry.signature === signature ? entry.backend : null;
+    const entry = JSON.parse(raw) as Partial<Remembered<T>>;
+    return entry.signature === signature && entry.choice !== undefined ? entry.choice : null;
   } catch {
     return null;
   }
 }
 
-export function remember(key: string, signature: string, backend: BackendName): void {
-  const raw = JSON.stringify({ backend, signature, at: Date.now() } satisfies Remembered);
+export function remember<T extends string | number = BackendName>(key: string, signature: string, choice: T): void {
+  const raw = JSON.stringify({ choice, signature, at: Date.now() } satisfies Remembered<T>);
   memory.set(key, raw);
   try {
     storage()?.setItem(key, raw);
@@ -51,7 +53,7 @@ export function remember(key: string, signature: string, backend: BackendName): 
   }
 }
 
-/** Forgets every remembered backend decision (all models). */
+/** Forgets every remembered backend and model-tier decision (all models). */
 export function clearSelectionCache(): void {
   memory.clear();
   const s = storage();
