@@ -20,7 +20,7 @@ describe('init deadline', () => {
       const out = await session.page.evaluate(async () => {
         const t0 = performance.now();
         const clf = await window.inpageClassifier.createClassifier({
-          model: '/models/nsfw-mobilenet-v2-onnx/manifest.json', backends: ['wasm', 'webgl'], initTimeoutMs: 4000, rememberBackend: false,
+          model: '/models/nsfw-mobilenet-v2-onnx/manifest.json', backends: ['wasm', 'webgl'], initTimeoutMs: 4000, rememberBackend: false, wasmThreads: 2,
         });
         return { backend: clf.backend, threads: clf.capabilities.find((c) => c.backend === 'wasm')?.threads, fallbacks: [...clf.fallbacks], ms: performance.now() - t0 };
       });

@@ -1,158 +1,254 @@
 /**
  * Benchmarks measured side by side in one run (absolute numbers are noisy on
- * shared machines; ratios within a run are not): per engine x backend
- * (and 'auto'), p50/p95 of classify(blob) with the result cache off, cache-hit
- * latency, and cold start (page load → first result) in a fresh browser each.
+ * shared machines; ratios within a run are not). Orchestrates Chromium pages
+ * (the in-page harness is tools/bench/page.ts) and onnxruntime-node:
+ *   1. cold start per library configuration: fresh browser, model from the
+ *      network, then after a reload from the Cache API;
+ *   2. steady state: page A (ORT wasm 2 threads) runs every library, raw-engine
+ *      and nsfwjs slot on each image; page B (ORT wasm 1 thread) its ORT slots,
+ *      interleaved with page A image by image;
+ *   3. batch throughput and cache hits (page A);
+ *   4. main-thread responsiveness, with and without worker mode (fresh page,
+ *      each classifying window traced for the main thread's longest task);
+ *   5. onnxruntime-node, 1 and 2 threads, on the ORT tensors page A made.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Page } from 'playwright';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright';
 import { createServer } from 'vite';
 import { launchLocalBrowser } from '../browser/launch.js';
 import { toBase64 } from '../parity/page.js';
+import { benchNodeOrt } from './node-ort.js';
+import type * as PageApi from './page.js';
+import { type BenchReport, type BenchRun, type CacheHitStats, type Machine, type Responsiveness, computeRatios, configOf, evaluateTargets } from './report.js';
 import { percentile } from './stats.js';
+import { mainThreadTasks } from './trace.js';
 
-export interface BenchConfig {
-  name: string;
-  engine: 'ort' | 'tfjs';
-  model: string;
-  backends: 'auto' | ['wasm'] | ['webgl'] | ['webgpu'];
+type Backend = 'wasm' | 'webgl' | 'webgpu';
+type Slot = PageApi.SlotSpec & { threads: number | null; page: 'A' | 'B' };
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Images on the emulated GPU backends (seconds each here). */
+  gpuImages: number;
+  log: (s: string) => void;
 }
 
-export interface BenchRun {
-  name: string;
-  engine: 'ort' | 'tfjs';
-  requested: string;
-  backend: string;
-  images: number;
-  p50Ms: number;
-  p95Ms: number;
-  coldStartMs?: number;
-}
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const PAGE_MODULE = `/@fs${join(ROOT, 'tools', 'bench', 'page.ts')}`;
+const ORT_THREADS = 2;
+/** The library's default ORT thread count on this machine (options.ts: half the cores, at most 4). */
+const DEFAULT_ORT_THREADS = Math.min(4, Math.ceil(os.cpus().length / 2));
 
-export interface BenchReport {
-  machine: { cpus: number; node: string; browser: string; gpu: string };
-  runs: BenchRun[];
-  cacheHitMs: number;
-  ratios: Record<string, number>;
-}
-
-const slow = (c: BenchConfig) => c.backends !== 'auto' && c.backends[0] !== 'wasm';
-
-async function openPage(port: number, webgpu = true): Promise<{ page: Page; close: () => Promise<void>; version: string }> {
-  const b = await launchLocalBrowser(webgpu);
-  const page = await b.context.newPage();
-  await page.goto(`http://localhost:${port}/?autoload=0`);
-  await page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function', null, { timeout: 180_000 });
-  return { page, close: b.close, version: b.browser.version() };
-}
-
-/** Fresh browser: time from createClassifier() to the first result (model over the network, nothing cached). */
-async function coldStart(port: number, config: BenchConfig, image: Uint8Array): Promise<{ ms: number; backend: string }> {
-  const { page, close } = await openPage(port);
-  try {
-    return await page.evaluate(async ({ model, backends, b64 }) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const t0 = performance.now();
-      const clf = await window.inpageClassifier.createClassifier({ model, backends, rememberBackend: false });
-      await clf.classify(new Blob([bytes]));
-      const ms = performance.now() - t0;
-      await clf.dispose();
-      return { ms, backend: clf.backend };
-    }, { model: config.model, backends: config.backends, b64: toBase64(image) });
-  } finally {
-    await close();
+/** Every slot of the steady-state pages. */
+export function benchSlots(quick: boolean): Slot[] {
+  const gpus: Backend[] = quick ? ['webgl'] : ['webgl', 'webgpu'];
+  const slots: Slot[] = [];
+  const threads = (engine: 'ort' | 'tfjs', backend: string, page: 'A' | 'B') => (backend === 'wasm' || backend === 'auto' ? (engine === 'tfjs' ? 1 : page === 'A' ? ORT_THREADS : 1) : null);
+  const add = (kind: PageApi.SlotKind, engine: 'ort' | 'tfjs', backend: Backend | 'auto', page: 'A' | 'B' = 'A') => {
+    const t = threads(engine, backend, page);
+    const config = `${engine}/${backend}${engine === 'ort' && backend === 'wasm' ? `-${t}t` : ''}`;
+    slots.push({ id: `${kind} ${config}`, kind, engine, backend, threads: t, page });
+  };
+  for (const engine of ['tfjs', 'ort'] as const) {
+    for (const backend of ['auto', 'wasm', ...gpus] as const) {
+      // ORT 'auto' runs with the library's default threads: page B's 1 where that is the default.
+      add('classify', engine, backend, engine === 'ort' && backend === 'auto' && DEFAULT_ORT_THREADS === 1 ? 'B' : 'A');
+      if (backend !== 'auto') add('classifyTensor', engine, backend);
+      if (backend !== 'auto') add('raw', engine, backend);
+    }
   }
+  for (const backend of ['wasm', ...gpus] as const) add('nsfwjs', 'tfjs', backend);
+  for (const kind of ['classify', 'classifyTensor', 'raw'] as const) add(kind, 'ort', 'wasm', 'B');
+  return slots;
 }
 
-export async function runBench(configs: BenchConfig[], images: string[], opts: { gpuImages: number; log: (s: string) => void }): Promise<BenchReport> {
-  const vite = await createServer({ configFile: join(import.meta.dirname, '..', '..', 'vite.config.ts'), server: { port: 0, hmr: false, watch: null }, logLevel: 'error' });
+const isGpu = (s: Slot) => s.backend === 'webgl' || s.backend === 'webgpu';
+
+async function openPage(port: number): Promise<{ page: Page; browser: Browser; close: () => Promise<void>; version: string }> {
+  const b = await launchLocalBrowser(true);
+  const page = await b.context.newPage();
+  await load(page, port);
+  return { page, browser: b.browser, close: b.close, version: b.browser.version() };
+}
+
+async function load(page: Page, port: number, reload = false): Promise<void> {
+  if (reload) await page.reload();
+  else await page.goto(`http://localhost:${port}/?autoload=0`);
+  await page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function', null, { timeout: 180_000 });
+  await page.evaluate(async (url) => {
+    (window as unknown as { bench: unknown }).bench = await import(/* @vite-ignore */ url);
+  }, PAGE_MODULE);
+}
+
+/** Calls an export of tools/bench/page.ts in the page. */
+function call<K extends keyof typeof PageApi>(page: Page, fn: K, ...args: Parameters<(typeof PageApi)[K]>): Promise<Awaited<ReturnType<(typeof PageApi)[K]>>> {
+  return page.evaluate(({ fn, args }) => (window as unknown as { bench: Record<string, (...a: unknown[]) => unknown> }).bench[fn]!(...args), { fn, args: args as unknown[] }) as never;
+}
+
+function stageP50(timings: { decodeMs: number; preprocessMs: number; inferenceMs: number; totalMs: number }[]) {
+  if (!timings.length) return undefined;
+  const p = (k: keyof (typeof timings)[number]) => percentile(timings.map((t) => t[k]), 50);
+  return { decodeMs: p('decodeMs'), preprocessMs: p('preprocessMs'), inferenceMs: p('inferenceMs'), totalMs: p('totalMs') };
+}
+
+function machineInfo(browser: string, gpu: string, isolated: boolean, quick: boolean, ortNode: string): Machine {
+  let osName = `${os.type()} ${os.release()}`;
+  try {
+    osName = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? osName;
+  } catch {
+    // not Linux
+  }
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU', memoryGiB: os.totalmem() / 2 ** 30, os: osName, node: process.version, browser, gpu, crossOriginIsolated: isolated, onnxruntimeNode: ortNode, date: new Date().toISOString().slice(0, 10), quick };
+}
+
+export async function runBench(images: string[], opts: BenchOptions): Promise<BenchReport> {
+  const vite = await createServer({
+    configFile: join(ROOT, 'vite.config.ts'),
+    // Own optimizer cache: the extra pre-bundled deps below must not re-optimize the e2e tests' cache.
+    cacheDir: join(ROOT, 'node_modules', '.vite-bench'),
+    // Known up front, so Vite never re-optimizes mid-run (that would load a second tfjs into the page).
+    optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'nsfwjs/core'] },
+    server: { port: 0, hmr: false, watch: null },
+    logLevel: 'error',
+  });
   await vite.listen();
   const port = (vite.httpServer!.address() as { port: number }).port;
-  const files = images.map((p) => new Uint8Array(readFileSync(p)));
+  const files = images.map((p) => toBase64(new Uint8Array(readFileSync(p))));
+  const slots = benchSlots(opts.quick);
   const runs: BenchRun[] = [];
+  const notes: string[] = [];
   let browserVersion = '';
   let gpu = '';
-  let cacheHitMs = NaN;
+  let isolated = false;
+  let cacheHit: CacheHitStats[] = [];
+  let responsiveness: Responsiveness[] = [];
+  const ortTensors: Float32Array[] = [];
   try {
-    for (const c of configs) {
-      const cold = await coldStart(port, c, files[0]!);
-      opts.log(`${c.name}: cold start ${cold.ms.toFixed(0)} ms on ${cold.backend}`);
-      runs.push({ name: c.name, engine: c.engine, requested: String(c.backends), backend: cold.backend, images: 0, p50Ms: NaN, p95Ms: NaN, coldStartMs: cold.ms });
-    }
-    // Steady state: every configuration in ONE page, calls interleaved image by image, so
-    // browser-launch noise (±15-25 % here) cancels out of the ratios.
-    const { page, close, version } = await openPage(port);
-    browserVersion = version;
-    try {
-      gpu = await page.evaluate(async (list) => {
-        const w = window as unknown as { benchClassifiers: unknown[] };
-        w.benchClassifiers = [];
-        let gpuText = '';
-        for (const c of list) {
-          const clf = await window.inpageClassifier.createClassifier({ model: c.model, backends: c.backends, cache: false, rememberBackend: false });
-          w.benchClassifiers.push(clf);
-          gpuText = clf.capabilities.filter((x) => x.backend !== 'wasm').map((x) => `${x.backend}: ${x.kind} (${x.description})`).join('; ');
-        }
-        return gpuText;
-      }, configs);
-      const samples = configs.map(() => [] as number[]);
-      const backends: string[] = [];
-      for (const [i, file] of files.entries()) {
-        const b64 = toBase64(file);
-        const times = await page.evaluate(async ({ b64, includeSlow, reverse }) => {
-          type Clf = import('../../src/classifier.js').Classifier;
-          const list = (window as unknown as { benchClassifiers: Clf[] }).benchClassifiers;
-          const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-          const out: (number | null)[] = list.map(() => null);
-          // Alternate the order image by image: whoever runs first on an image pays for cold caches.
-          const order = list.map((_, k) => k);
-          if (reverse) order.reverse();
-          for (const k of order) {
-            if (!includeSlow[k]) continue;
-            const t0 = performance.now();
-            await list[k]!.classify(new Blob([bytes]));
-            out[k] = performance.now() - t0;
-          }
-          return { out, backends: list.map((c) => c.backend) };
-        }, { b64, includeSlow: configs.map((c) => !slow(c) || i < opts.gpuImages), reverse: i % 2 === 1 });
-        times.out.forEach((t, k) => t !== null && samples[k]!.push(t));
-        backends.splice(0, backends.length, ...times.backends);
+    // 1. Cold start, library classify configurations (GPU ones only in the full run: tens of seconds each).
+    const cold = new Map<string, { net: number; cached: number; backend: string }>();
+    for (const s of slots.filter((s) => s.kind === 'classify' && (!opts.quick || !isGpu(s)))) {
+      const { page, close } = await openPage(port);
+      try {
+        const args = [s.engine, s.backend, files[0]!, s.threads ?? ORT_THREADS] as const;
+        const net = await call(page, 'coldStart', ...args);
+        await load(page, port, true);
+        const cached = await call(page, 'coldStart', ...args);
+        cold.set(s.id, { net: net.ms, cached: cached.ms, backend: net.backend });
+        opts.log(`${s.id}: cold start ${net.ms.toFixed(0)} ms (network), ${cached.ms.toFixed(0)} ms (Cache API) on ${net.backend}${net.error ? ` — ${net.error}` : ''}`);
+      } finally {
+        await close();
       }
-      configs.forEach((c, k) => {
-        const run = runs.find((r) => r.name === c.name)!;
-        Object.assign(run, { backend: backends[k], images: samples[k]!.length, p50Ms: percentile(samples[k]!, 50), p95Ms: percentile(samples[k]!, 95) });
-        opts.log(`${c.name}: p50 ${run.p50Ms.toFixed(1)} ms, p95 ${run.p95Ms.toFixed(1)} ms over ${run.images} images`);
-      });
-      cacheHitMs = await page.evaluate(async (b64) => {
-        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-        const clf = await window.inpageClassifier.createClassifier({ model: '/models/nsfw-mobilenet-v2/manifest.json', backends: ['wasm'], rememberBackend: false });
-        await clf.classify(new Blob([bytes]));
-        const t: number[] = [];
-        for (let i = 0; i < 20; i++) {
-          const t0 = performance.now();
-          await clf.classify(new Blob([bytes]));
-          t.push(performance.now() - t0);
+    }
+
+    // 2. Steady state: pages A and B, every slot on every image (GPU slots on the first few).
+    const pageA = await openPage(port);
+    const pageB = await openPage(port);
+    browserVersion = pageA.version;
+    try {
+      const t0 = Date.now();
+      const setA = await call(pageA.page, 'setup', slots.filter((s) => s.page === 'A').map(({ id, kind, engine, backend }) => ({ id, kind, engine, backend })), ORT_THREADS);
+      const setB = await call(pageB.page, 'setup', slots.filter((s) => s.page === 'B').map(({ id, kind, engine, backend }) => ({ id, kind, engine, backend })), 1);
+      opts.log(`pages set up in ${((Date.now() - t0) / 1000).toFixed(0)} s; cross-origin isolated: ${setA.crossOriginIsolated}`);
+      gpu = setA.gpu;
+      isolated = setA.crossOriginIsolated && setB.crossOriginIsolated;
+      const loaded = new Map([...setA.slots, ...setB.slots].map((s) => [s.id, s]));
+      for (const s of loaded.values()) if (s.error) opts.log(`${s.id}: not available — ${s.error}`);
+      const samples = new Map(slots.map((s) => [s.id, [] as number[]]));
+      const timings = new Map(slots.map((s) => [s.id, [] as PageApi.StepResult['timings'][string][]]));
+      for (const [i, b64] of files.entries()) {
+        const include = (page: 'A' | 'B') => slots.filter((s) => s.page === page && !loaded.get(s.id)?.error && (!isGpu(s) || i < opts.gpuImages)).map((s) => s.id);
+        const a = await call(pageA.page, 'step', b64, include('A'), i % 2 === 1, true);
+        const b = await call(pageB.page, 'step', b64, include('B'), i % 2 === 1, false);
+        for (const r of [a, b]) {
+          for (const [id, ms] of Object.entries(r.ms)) samples.get(id)!.push(ms);
+          for (const [id, t] of Object.entries(r.timings)) timings.get(id)!.push(t);
         }
-        return t.sort((a, b) => a - b)[10]!;
-      }, toBase64(files[0]!));
+        if (a.ortTensor) {
+          const buf = Buffer.from(a.ortTensor, 'base64');
+          ortTensors.push(new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4).slice());
+        }
+        if (i === 0 || (i + 1) % 10 === 0 || i === files.length - 1) opts.log(`steady state: ${i + 1}/${files.length} images`);
+      }
+      for (const s of slots) {
+        const l = loaded.get(s.id);
+        const ms = samples.get(s.id)!;
+        const c = cold.get(s.id);
+        const run: BenchRun = {
+          name: s.id, kind: s.kind, engine: s.engine, backend: s.backend, backendUsed: l?.backendUsed ?? 'none',
+          threads: s.threads !== null && l?.backendUsed !== 'wasm' && s.backend === 'auto' ? null : s.threads,
+          batch: 1, images: ms.length, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95),
+          ...(c ? { coldStartMs: c.net, coldStartCachedMs: c.cached } : {}),
+          ...(s.kind === 'classify' || s.kind === 'classifyTensor' ? { stages: stageP50(timings.get(s.id)!) } : {}),
+          ...(l?.error ? { available: false, note: l.error } : ms.length === 0 ? { available: false, note: 'no samples' } : {}),
+        };
+        if (!run.stages) delete run.stages;
+        runs.push(run);
+      }
+
+      // 3. Batch throughput and cache hits, on page A's wasm classifiers.
+      const sizes = opts.quick ? [1, 4, 8] : [1, 4, 8, 16];
+      const batches = await call(pageA.page, 'batch', [{ engine: 'tfjs', backend: 'wasm' }, { engine: 'ort', backend: 'wasm' }], files.slice(0, 16), sizes, opts.quick ? 1 : 3);
+      for (const r of batches) {
+        const [engine] = r.key.split('/') as ['ort' | 'tfjs'];
+        const threads = engine === 'ort' ? ORT_THREADS : 1;
+        const kind = r.method === 'classifyBatch' ? 'batch' : 'sequential';
+        const name = `${kind === 'batch' ? 'batch' : 'classify loop'} ${engine}/wasm${engine === 'ort' ? `-${threads}t` : ''} x${r.size}`;
+        const total = r.callMs.reduce((a, b) => a + b, 0);
+        runs.push({
+          name, kind, engine, backend: 'wasm', backendUsed: 'wasm', threads, batch: r.size, images: r.size * r.callMs.length,
+          p50Ms: percentile(r.callMs, 50), p95Ms: percentile(r.callMs, 95),
+          ...(r.available ? { throughputPerS: (r.size * r.callMs.length) / (total / 1000) } : { available: false, note: r.note ?? '' }),
+        });
+      }
+      const hits = await call(pageA.page, 'cacheHit', ['tfjs', 'ort'], files.slice(0, opts.quick ? 5 : 20));
+      cacheHit = hits.map((h) => ({
+        engine: h.engine, images: h.hitMs.length, hitP50Ms: percentile(h.hitMs, 50), hitP95Ms: percentile(h.hitMs, 95), missP50Ms: percentile(h.missMs, 50),
+        readP50Ms: percentile(h.readMs, 50), hashP50Ms: percentile(h.hashMs, 50), fileKbP50: percentile(h.kb, 50),
+      }));
+      opts.log(`cache hit p50: ${cacheHit.map((c) => `${c.engine} ${c.hitP50Ms.toFixed(2)} ms`).join(', ')}`);
     } finally {
-      await close();
+      await pageA.close();
+      await pageB.close();
+    }
+
+    // 4. Main-thread responsiveness in a fresh page, each window traced (devtools.timeline).
+    const pageC = await openPage(port);
+    try {
+      for (const mode of ['main', 'worker'] as const) {
+        for (const engine of ['ort', 'tfjs'] as const) {
+          const prep = await call(pageC.page, 'prepareResponsive', engine, mode, files, opts.quick ? 10 : 50, ORT_THREADS);
+          if (!prep.available) {
+            responsiveness.push({ engine, mode, available: false, note: prep.note ?? '', images: 0, longTaskMs: NaN, longTasks: 0, maxLagMs: NaN, totalMs: NaN });
+            opts.log(`responsiveness ${engine} ${mode}: ${prep.note}`);
+            continue;
+          }
+          await pageC.browser.startTracing(pageC.page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+          const r = await call(pageC.page, 'probeResponsive');
+          const trace = mainThreadTasks(await pageC.browser.stopTracing());
+          responsiveness.push({ ...r, traceLongestTaskMs: trace.longestMs, traceTasksOver10Ms: trace.over10Ms, traceTasks: trace.tasks });
+          opts.log(`responsiveness ${engine} ${mode}: longest main-thread task ${trace.longestMs.toFixed(1)} ms (trace; ${trace.over10Ms} of ${trace.tasks} tasks over 10 ms), long tasks ${r.longTasks}, max setTimeout gap ${r.maxLagMs.toFixed(0)} ms`);
+        }
+      }
+    } finally {
+      await pageC.close();
     }
   } finally {
     await vite.close();
   }
-  const ratios: Record<string, number> = {};
-  for (const engine of ['tfjs', 'ort'] as const) {
-    const mine = runs.filter((r) => r.engine === engine);
-    const auto = mine.find((r) => r.requested === 'auto');
-    const singles = mine.filter((r) => r.requested !== 'auto' && r.images > 0);
-    const best = singles.sort((a, b) => a.p50Ms - b.p50Ms)[0];
-    if (auto && best) ratios[`${engine}.autoVsBestSingleP50`] = auto.p50Ms / best.p50Ms;
-    const webgpu = mine.find((r) => r.requested === 'webgpu');
-    if (auto?.coldStartMs && webgpu?.coldStartMs) ratios[`${engine}.firstResultWebgpuVsAuto`] = webgpu.coldStartMs / auto.coldStartMs;
+
+  // 5. onnxruntime-node on the same tensors (browser closed: it has the CPU to itself, as a server would).
+  const node = await benchNodeOrt(ortTensors, [1, 2], opts.quick ? 1 : 3);
+  for (const n of node) {
+    runs.push({ name: `node ort/cpu-${n.threads}t`, kind: 'node', engine: 'ort', backend: 'cpu', backendUsed: 'cpu (onnxruntime-node)', threads: n.threads, batch: 1, images: n.samples.length, p50Ms: n.p50Ms, p95Ms: n.p95Ms });
   }
-  const tfjsWasm = runs.find((r) => r.engine === 'tfjs' && r.requested === 'wasm');
-  if (tfjsWasm) ratios.cacheHitVsMiss = cacheHitMs / tfjsWasm.p50Ms;
-  return { machine: { cpus: (await import('node:os')).cpus().length, node: process.version, browser: `Chromium ${browserVersion}`, gpu }, runs, cacheHitMs, ratios };
+  if (!isolated) notes.push('The page was not cross-origin isolated: ORT wasm ran single-threaded whatever the thread setting.');
+  notes.push('tfjs wasm is single-threaded by design (the library ships the single-threaded SIMD build; tensorflow/tfjs#8513), so tfjs rows have 1 thread.');
+  notes.push('Batch rows: p50/p95 are per call of `batch` images; throughput is images per second. "classify loop" is `await classify()` over the same images one by one, the reference for `classifyBatch`.');
+  if (runs.some((r) => r.kind === 'batch' && r.available === false)) notes.push('`Classifier.classifyBatch` was not available in the measured build: batch rows are marked not available.');
+  if (responsiveness.some((r) => r.mode === 'worker' && !r.available)) notes.push('Worker mode (`createClassifier({ worker: true })`) was not available in the measured build.');
+  const ratios = computeRatios(runs, cacheHit, responsiveness);
+  const machine = machineInfo(`Chromium ${browserVersion}`, gpu, isolated, opts.quick, node[0]?.version ?? '?');
+  return { machine, runs, cacheHit, responsiveness, ratios, targets: evaluateTargets(ratios, cacheHit, Object.fromEntries(runs.filter((r) => r.kind === 'raw').map((r) => [configOf(r), r.images]))), notes };
 }

@@ -1,0 +1,365 @@
+/**
+ * Runs IN THE PAGE: the bench's in-page harness, imported once per page by
+ * tools/bench/run.ts (via Vite's dev server) and driven with page.evaluate.
+ * Every measured thing is a "slot": the library's classify(blob) or
+ * classifyTensor, the raw engine, or nsfwjs, on one engine x backend. Slots
+ * are timed one after another on the same image (order alternating per
+ * image), so all of them see the same images under the same machine load.
+ */
+import type { ClassifierOptions } from '../../src/options.js';
+import type { StageTimings } from '../../src/types.js';
+import { type PeerModel, loadNsfwjs } from './nsfwjs-page.js';
+import { type Backend, type RawModel, loadRawOrt, loadRawTfjs, useTfBackend } from './raw-page.js';
+
+/** What createClassifier resolves to (in the page or, with `worker: true`, a worker proxy). */
+type Classifier = Awaited<ReturnType<Window['inpageClassifier']['createClassifier']>>;
+
+export type EngineName = 'ort' | 'tfjs';
+export type SlotKind = 'classify' | 'classifyTensor' | 'raw' | 'nsfwjs';
+
+export interface SlotSpec {
+  id: string;
+  kind: SlotKind;
+  engine: EngineName;
+  backend: Backend | 'auto';
+}
+
+export interface SetupResult {
+  slots: { id: string; backendUsed: string; error?: string }[];
+  gpu: string;
+  crossOriginIsolated: boolean;
+}
+
+export interface StepResult {
+  ms: Record<string, number>;
+  timings: Record<string, StageTimings>;
+  /** The ORT tensor of this image (float32 bytes, base64), when asked for: onnxruntime-node runs the same input. */
+  ortTensor?: string;
+}
+
+const MODELS: Record<EngineName, string> = { tfjs: '/models/nsfw-mobilenet-v2/manifest.json', ort: '/models/nsfw-mobilenet-v2-onnx/manifest.json' };
+
+interface Loaded {
+  spec: SlotSpec;
+  backendUsed: string;
+  clf?: Classifier;
+  raw?: RawModel;
+  peer?: PeerModel;
+}
+
+const state = { wasmThreads: 2, slots: [] as Loaded[], classifiers: new Map<string, Classifier>() };
+
+const errorText = (e: unknown) => `${(e as { code?: string }).code ?? (e as Error).name ?? 'Error'}: ${(e as Error).message ?? String(e)}`.slice(0, 300);
+
+export function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export function libOptions(engine: EngineName, backend: Backend | 'auto', extra: Record<string, unknown> = {}): ClassifierOptions {
+  return { model: MODELS[engine], backends: backend === 'auto' ? 'auto' : [backend], cache: false, rememberBackend: false, wasmThreads: state.wasmThreads, ...extra };
+}
+
+async function libClassifier(engine: EngineName, backend: Backend | 'auto'): Promise<Classifier> {
+  const key = `${engine}/${backend}`;
+  let clf = state.classifiers.get(key);
+  if (!clf) {
+    clf = await window.inpageClassifier.createClassifier(libOptions(engine, backend));
+    state.classifiers.set(key, clf);
+  }
+  return clf;
+}
+
+async function modelFiles(engine: EngineName): Promise<{ url: string; size: [number, number]; shape: number[] }> {
+  const manifest = (await (await fetch(MODELS[engine])).json()) as { files: { model: string }; input: { size: [number, number]; layout: 'NHWC' | 'NCHW' } };
+  const [h, w] = manifest.input.size;
+  return { url: new URL(manifest.files.model, new URL(MODELS[engine], location.href)).pathname, size: [h, w], shape: manifest.input.layout === 'NCHW' ? [1, 3, h, w] : [1, h, w, 3] };
+}
+
+/** Loads every slot (a slot that cannot load is reported with its error, not thrown). */
+export async function setup(slots: SlotSpec[], wasmThreads: number): Promise<SetupResult> {
+  state.wasmThreads = wasmThreads;
+  const out: SetupResult['slots'] = [];
+  for (const spec of slots) {
+    try {
+      const loaded: Loaded = { spec, backendUsed: spec.backend };
+      if (spec.kind === 'classify' || spec.kind === 'classifyTensor') {
+        loaded.clf = await libClassifier(spec.engine, spec.backend);
+        loaded.backendUsed = loaded.clf.backend;
+      } else if (spec.backend === 'auto') {
+        throw new Error('raw engines and nsfwjs run on one named backend');
+      } else if (spec.kind === 'raw') {
+        const m = await modelFiles(spec.engine);
+        loaded.raw = spec.engine === 'tfjs' ? await loadRawTfjs(m.url, spec.backend, m.size) : await loadRawOrt(m.url, spec.backend, wasmThreads, m.shape);
+      } else {
+        loaded.peer = await loadNsfwjs((await modelFiles('tfjs')).url, spec.backend);
+      }
+      state.slots.push(loaded);
+      out.push({ id: spec.id, backendUsed: loaded.backendUsed });
+    } catch (e) {
+      out.push({ id: spec.id, backendUsed: 'none', error: errorText(e) });
+    }
+  }
+  const any = [...state.classifiers.values()][0];
+  const gpu = any ? any.capabilities.filter((x) => x.backend !== 'wasm').map((x) => `${x.backend}: ${x.kind} (${x.description})`).join('; ') : '';
+  return { slots: out, gpu, crossOriginIsolated };
+}
+
+/** A tensor per engine for this image, made by the library's own preprocessing (untimed). */
+async function tensors(blob: Blob): Promise<Partial<Record<EngineName, Float32Array>>> {
+  const out: Partial<Record<EngineName, Float32Array>> = {};
+  for (const engine of ['tfjs', 'ort'] as const) {
+    if (state.slots.some((s) => s.spec.engine === engine)) out[engine] = await (await libClassifier(engine, 'wasm')).preprocess(blob);
+  }
+  return out;
+}
+
+/** One image through every included slot, in order (reversed on odd images). */
+export async function step(b64: string, include: string[], reverse: boolean, wantOrtTensor: boolean): Promise<StepResult> {
+  const bytes = fromBase64(b64);
+  const blob = new Blob([bytes]);
+  const input = await tensors(blob);
+  const order = state.slots.filter((s) => include.includes(s.spec.id));
+  if (reverse) order.reverse();
+  const result: StepResult = { ms: {}, timings: {} };
+  for (const s of order) {
+    const tensor = input[s.spec.engine]!;
+    // tfjs has one active backend per page: switch it before the timer starts, for every tfjs user alike.
+    if (s.spec.engine === 'tfjs' && s.backendUsed !== 'none') await useTfBackend(s.backendUsed as Backend);
+    const t0 = performance.now();
+    if (s.spec.kind === 'classify') result.timings[s.spec.id] = (await s.clf!.classify(blob)).timings;
+    else if (s.spec.kind === 'classifyTensor') result.timings[s.spec.id] = (await s.clf!.classifyTensor(tensor)).timings;
+    else if (s.raw) await s.raw.run(tensor);
+    else await s.peer!.classify(blob);
+    result.ms[s.spec.id] = performance.now() - t0;
+  }
+  if (wantOrtTensor && input.ort) result.ortTensor = toBase64(new Uint8Array(input.ort.buffer, input.ort.byteOffset, input.ort.byteLength));
+  return result;
+}
+
+export interface BatchResult {
+  key: string;
+  size: number;
+  method: 'classifyBatch' | 'sequential';
+  available: boolean;
+  note?: string;
+  callMs: number[];
+}
+
+/**
+ * Throughput at several batch sizes on the library's wasm classifiers:
+ * `classifyBatch(blobs)` when the Classifier has it, and a plain loop of
+ * `await classify(blob)` over the same images as the reference.
+ */
+export async function batch(keys: { engine: EngineName; backend: Backend }[], b64s: string[], sizes: number[], reps: number): Promise<BatchResult[]> {
+  const blobs = b64s.map((b) => new Blob([fromBase64(b)]));
+  const out: BatchResult[] = [];
+  for (const { engine, backend } of keys) {
+    const clf = await libClassifier(engine, backend);
+    const key = `${engine}/${backend}`;
+    const batchFn = (clf as unknown as { classifyBatch?: (inputs: Blob[]) => Promise<unknown[]> }).classifyBatch;
+    for (const size of sizes) {
+      const inputs = Array.from({ length: size }, (_, i) => blobs[i % blobs.length]!);
+      if (engine === 'tfjs') await useTfBackend(backend);
+      const seq: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        const t0 = performance.now();
+        for (const b of inputs) await clf.classify(b);
+        seq.push(performance.now() - t0);
+      }
+      out.push({ key, size, method: 'sequential', available: true, callMs: seq });
+      if (typeof batchFn !== 'function') {
+        out.push({ key, size, method: 'classifyBatch', available: false, note: 'Classifier.classifyBatch not available in this build', callMs: [] });
+        continue;
+      }
+      const ms: number[] = [];
+      try {
+        for (let r = 0; r < reps; r++) {
+          if (engine === 'tfjs') await useTfBackend(backend);
+          const t0 = performance.now();
+          const results = await batchFn.call(clf, inputs);
+          ms.push(performance.now() - t0);
+          if (results.length !== size) throw new Error(`classifyBatch returned ${results.length} results for ${size} inputs`);
+        }
+        out.push({ key, size, method: 'classifyBatch', available: true, callMs: ms });
+      } catch (e) {
+        out.push({ key, size, method: 'classifyBatch', available: false, note: errorText(e), callMs: [] });
+      }
+    }
+  }
+  return out;
+}
+
+export interface CacheHitResult {
+  engine: EngineName;
+  missMs: number[];
+  hitMs: number[];
+  /** Where a hit's time goes: reading the blob, and SHA-256 of its bytes (the cache key). */
+  readMs: number[];
+  hashMs: number[];
+  kb: number[];
+}
+
+/** Cache on: each image once (miss), then three more times (hits; the median of those is its hit time). */
+export async function cacheHit(engines: EngineName[], b64s: string[]): Promise<CacheHitResult[]> {
+  const out: CacheHitResult[] = [];
+  for (const engine of engines) {
+    const clf = await window.inpageClassifier.createClassifier({ ...libOptions(engine, 'wasm'), cache: { maxEntries: 500 } });
+    const r: CacheHitResult = { engine, missMs: [], hitMs: [], readMs: [], hashMs: [], kb: [] };
+    try {
+      for (const b64 of b64s) {
+        const bytes = fromBase64(b64);
+        if (engine === 'tfjs') await useTfBackend('wasm');
+        let t0 = performance.now();
+        await clf.classify(new Blob([bytes]));
+        r.missMs.push(performance.now() - t0);
+        const hits: number[] = [];
+        for (let k = 0; k < 3; k++) {
+          const blob = new Blob([bytes]);
+          t0 = performance.now();
+          const res = await clf.classify(blob);
+          hits.push(performance.now() - t0);
+          if (!res.cached) throw new Error('expected a cache hit');
+        }
+        r.hitMs.push(hits.sort((a, b) => a - b)[1]!);
+        t0 = performance.now();
+        const buf = await new Blob([bytes]).arrayBuffer();
+        const t1 = performance.now();
+        await crypto.subtle.digest('SHA-256', buf);
+        r.readMs.push(t1 - t0);
+        r.hashMs.push(performance.now() - t1);
+        r.kb.push(bytes.length / 1024);
+      }
+    } finally {
+      await clf.dispose();
+    }
+    out.push(r);
+  }
+  return out;
+}
+
+export interface ResponsivenessResult {
+  engine: EngineName;
+  mode: 'main' | 'worker';
+  available: boolean;
+  note?: string;
+  images: number;
+  /** Longest 'longtask' entry (only tasks over 50 ms are reported by the browser) in the classifying window; 0 if none. */
+  longTaskMs: number;
+  longTasks: number;
+  /** Largest gap between setTimeout(0) callbacks in the window (includes the ~4 ms nested-timer clamp). */
+  maxLagMs: number;
+  totalMs: number;
+}
+
+async function probeWindow(clf: Classifier, blobs: Blob[], engine: EngineName, mode: 'main' | 'worker'): Promise<ResponsivenessResult> {
+  const entries: { start: number; duration: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) entries.push({ start: e.startTime, duration: e.duration });
+  });
+  observer.observe({ type: 'longtask', buffered: true });
+  const lag = { max: 0, last: performance.now(), running: true };
+  const tick = () => {
+    const t = performance.now();
+    lag.max = Math.max(lag.max, t - lag.last);
+    lag.last = t;
+    if (lag.running) setTimeout(tick, 0);
+  };
+  if (engine === 'tfjs' && mode === 'main') await useTfBackend('wasm');
+  await new Promise((r) => setTimeout(r, 20));
+  const t0 = performance.now();
+  lag.last = t0;
+  setTimeout(tick, 0);
+  for (const b of blobs) await clf.classify(b);
+  const t1 = performance.now();
+  lag.running = false;
+  await new Promise((r) => setTimeout(r, 100));
+  observer.disconnect();
+  const inWindow = entries.filter((e) => e.start >= t0 && e.start <= t1);
+  return { engine, mode, available: true, images: blobs.length, longTaskMs: Math.max(0, ...inWindow.map((e) => e.duration)), longTasks: inWindow.length, maxLagMs: lag.max, totalMs: t1 - t0 };
+}
+
+const resp: { clf?: Classifier; blobs: Blob[]; engine: EngineName; mode: 'main' | 'worker' } = { blobs: [], engine: 'ort', mode: 'main' };
+
+/**
+ * Main-thread responsiveness, step 1: the classifier on the main thread, or with
+ * `createClassifier({ worker: true })` if this build has worker mode (detected by the
+ * Worker it constructs: unknown options are ignored), warmed up on one image.
+ * Step 2 (`probeResponsive`) is timed separately so the bench can trace just that window.
+ */
+export async function prepareResponsive(engine: EngineName, mode: 'main' | 'worker', b64s: string[], count: number, wasmThreads: number): Promise<{ available: boolean; note?: string }> {
+  state.wasmThreads = wasmThreads;
+  Object.assign(resp, { clf: undefined, engine, mode, blobs: Array.from({ length: count }, (_, i) => new Blob([fromBase64(b64s[i % b64s.length]!)])) });
+  if (mode === 'main') {
+    resp.clf = await libClassifier(engine, 'wasm');
+  } else {
+    const Original = window.Worker;
+    let created = 0;
+    window.Worker = class extends Original {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        super(url, options);
+        created++;
+      }
+    };
+    let clf: Classifier;
+    try {
+      clf = await window.inpageClassifier.createClassifier(libOptions(engine, 'wasm', { worker: true }));
+    } catch (e) {
+      return { available: false, note: `createClassifier({ worker: true }) failed: ${errorText(e)}` };
+    } finally {
+      window.Worker = Original;
+    }
+    const marker = (clf as unknown as { worker?: unknown; mode?: unknown }).worker === true || (clf as unknown as { mode?: unknown }).mode === 'worker';
+    if (created === 0 && !marker) {
+      await clf.dispose();
+      return { available: false, note: 'worker mode not available in this build (createClassifier ignored `worker: true`: no Worker was started)' };
+    }
+    resp.clf = clf;
+  }
+  try {
+    if (engine === 'tfjs' && mode === 'main') await useTfBackend('wasm');
+    await resp.clf.classify(resp.blobs[0]!);
+    return { available: true };
+  } catch (e) {
+    return { available: false, note: `${mode} mode failed: ${errorText(e)}` };
+  }
+}
+
+/** Step 2: classify the images one after another, watching the main thread. */
+export async function probeResponsive(): Promise<ResponsivenessResult> {
+  try {
+    return await probeWindow(resp.clf!, resp.blobs, resp.engine, resp.mode);
+  } finally {
+    if (resp.mode === 'worker') await resp.clf?.dispose();
+  }
+}
+
+export interface ColdStartResult {
+  ms: number;
+  backend: string;
+  error?: string;
+}
+
+/** createClassifier() → first result, cache off (model from the network, or from the Cache API after a reload). */
+export async function coldStart(engine: EngineName, backend: Backend | 'auto', b64: string, wasmThreads: number): Promise<ColdStartResult> {
+  state.wasmThreads = wasmThreads;
+  const blob = new Blob([fromBase64(b64)]);
+  try {
+    const t0 = performance.now();
+    const clf = await window.inpageClassifier.createClassifier({ ...libOptions(engine, backend), persistModel: true });
+    await clf.classify(blob);
+    const ms = performance.now() - t0;
+    await clf.dispose();
+    return { ms, backend: clf.backend };
+  } catch (e) {
+    return { ms: NaN, backend: 'none', error: errorText(e) };
+  }
+}
