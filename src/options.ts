@@ -165,11 +165,11 @@ export interface ClassifierOptions {
   wasmPaths?: { ort?: string; tfjs?: string };
   /**
    * onnxruntime-web WASM threads; used only when the page is cross-origin
-   * isolated (tfjs's wasm backend always runs one). The default leaves half
-   * the cores to the browser, as onnxruntime-web's own default does: on a
-   * 2-core machine 2 threads ran MobileNetV2 1.8x slower than 1
-   * (docs/benchmarks.md).
-   * @defaultValue `min(4, ceil(navigator.hardwareConcurrency / 2))`
+   * isolated (tfjs's wasm backend always runs one). Measured on 2 cores
+   * (docs/performance.md): 2 threads ran MobileNetV2 1.8x faster than 1 on
+   * an idle machine but 1.9x slower than 1 while other processes kept both
+   * cores busy; set 1 where the page shares the CPU with heavy work.
+   * @defaultValue `min(4, navigator.hardwareConcurrency)`
    * @example { wasmThreads: 2 }
    */
   wasmThreads?: number;
@@ -303,7 +303,7 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
   positiveNumber('options.limits.maxPixels', limits.maxPixels);
 
   const hardware = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
-  const wasmThreads = options.wasmThreads ?? Math.min(4, Math.ceil(hardware / 2));
+  const wasmThreads = options.wasmThreads ?? Math.min(4, hardware);
   positiveInteger('options.wasmThreads', wasmThreads);
 
   const measureBackends = options.measureBackends ?? 'auto';

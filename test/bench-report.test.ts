@@ -22,6 +22,7 @@ const runs: BenchRun[] = [
   run('nsfwjs tfjs/webgpu', 'nsfwjs', 'tfjs', 'webgpu', null, 5000, { images: 4 }),
   run('node ort/cpu-2t', 'node', 'ort', 'cpu', 2, 20),
   run('node ort/cpu-1t', 'node', 'ort', 'cpu', 1, 35),
+  run('classifyCanvas ort/wasm-2t', 'classifyCanvas', 'ort', 'wasm', 2, 40, { stages: { decodeMs: 4, preprocessMs: 1, inferenceMs: 34, totalMs: 39 } }),
   run('batch ort/wasm-2t x8', 'batch', 'ort', 'wasm', 2, 300, { batch: 8, images: 24, throughputPerS: 26.7 }),
   run('batch tfjs/wasm x8', 'batch', 'tfjs', 'wasm', 1, NaN, { batch: 8, images: 0, available: false, note: 'Classifier.classifyBatch not available in this build' }),
 ];
@@ -64,6 +65,8 @@ describe('bench report: ratios', () => {
     expect(r.vsNsfwjs['tfjs/wasm']).toBeCloseTo(120 / 95, 6);
     expect(r.vsNsfwjs['tfjs/webgpu']).toBeCloseTo(5000 / 4000, 6);
     expect(r.vsNsfwjs.best).toBeCloseTo(120 / 50, 6);
+    // The fast preprocessing path is its own ratio: it never replaces the default path's.
+    expect(r.vsNsfwjs.bestCanvasResampling).toBeCloseTo(120 / 40, 6);
   });
 
   it('node: web ÷ node at the same thread count, library and raw', () => {

@@ -103,27 +103,33 @@ export function resampleAntialiased(src: Uint8ClampedArray | Uint8Array, srcW: n
   const h = taps(srcW, t.resizedW, x0, x1);
   const v = taps(srcH, t.resizedH, y0, y1);
   const cols = x1 - x0;
-  // Pass 1: horizontal, every source row, only the visible columns (8-bit, like PIL).
+  // Pass 1: horizontal, only the source rows the visible output rows read, only the visible
+  // columns (8-bit, like PIL). Tap positions are byte offsets computed once, not per row.
+  const rowFrom = v.first[0]!;
+  const rowTo = v.first[y1 - y0 - 1]! + v.count[y1 - y0 - 1]!;
+  const tapOffset = new Int32Array(cols * h.maxTaps);
+  for (let j = 0; j < cols; j++) for (let k = 0; k < h.count[j]!; k++) tapOffset[j * h.maxTaps + k] = (h.first[j]! + k) * 4;
   const mid = new Uint8ClampedArray(srcH * cols * 3);
-  for (let y = 0; y < srcH; y++) {
-    const row = y * srcW;
+  for (let y = rowFrom; y < rowTo; y++) {
+    const row = y * srcW * 4;
+    let m = y * cols * 3;
     for (let j = 0; j < cols; j++) {
       let r = 0;
       let g = 0;
       let b = 0;
       const base = j * h.maxTaps;
-      const lo = h.first[j]!;
-      for (let k = 0; k < h.count[j]!; k++) {
+      const n = h.count[j]!;
+      for (let k = 0; k < n; k++) {
         const w = h.weights[base + k]!;
-        const o = (row + lo + k) * 4;
+        const o = row + tapOffset[base + k]!;
         r += src[o]! * w;
         g += src[o + 1]! * w;
         b += src[o + 2]! * w;
       }
-      const m = (y * cols + j) * 3;
-      mid[m] = clamp8(r);
-      mid[m + 1] = clamp8(g);
-      mid[m + 2] = clamp8(b);
+      // Uint8ClampedArray clamps and rounds half to even; PIL-style rounding is half up: round first.
+      mid[m++] = Math.round(r);
+      mid[m++] = Math.round(g);
+      mid[m++] = Math.round(b);
     }
   }
   // Pass 2: vertical, only the visible rows, written at their output position.

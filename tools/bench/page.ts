@@ -15,7 +15,8 @@ import { type Backend, type RawModel, loadRawOrt, loadRawTfjs, useTfBackend } fr
 type Classifier = Awaited<ReturnType<Window['inpageClassifier']['createClassifier']>>;
 
 export type EngineName = 'ort' | 'tfjs';
-export type SlotKind = 'classify' | 'classifyTensor' | 'raw' | 'nsfwjs';
+/** classifyCanvas: classify(blob) with `resampling: 'canvas'`, the library's fast preprocessing path. */
+export type SlotKind = 'classify' | 'classifyCanvas' | 'classifyTensor' | 'raw' | 'nsfwjs';
 
 export interface SlotSpec {
   id: string;
@@ -68,11 +69,11 @@ export function libOptions(engine: EngineName, backend: Backend | 'auto', extra:
   return { model: MODELS[engine], backends: backend === 'auto' ? 'auto' : [backend], cache: false, rememberBackend: false, wasmThreads: state.wasmThreads, ...extra };
 }
 
-async function libClassifier(engine: EngineName, backend: Backend | 'auto'): Promise<Classifier> {
-  const key = `${engine}/${backend}`;
+async function libClassifier(engine: EngineName, backend: Backend | 'auto', resampling: 'antialiased' | 'canvas' = 'antialiased'): Promise<Classifier> {
+  const key = `${engine}/${backend}/${resampling}`;
   let clf = state.classifiers.get(key);
   if (!clf) {
-    clf = await window.inpageClassifier.createClassifier(libOptions(engine, backend));
+    clf = await window.inpageClassifier.createClassifier(libOptions(engine, backend, { resampling }));
     state.classifiers.set(key, clf);
   }
   return clf;
@@ -91,8 +92,8 @@ export async function setup(slots: SlotSpec[], wasmThreads: number): Promise<Set
   for (const spec of slots) {
     try {
       const loaded: Loaded = { spec, backendUsed: spec.backend };
-      if (spec.kind === 'classify' || spec.kind === 'classifyTensor') {
-        loaded.clf = await libClassifier(spec.engine, spec.backend);
+      if (spec.kind === 'classify' || spec.kind === 'classifyCanvas' || spec.kind === 'classifyTensor') {
+        loaded.clf = await libClassifier(spec.engine, spec.backend, spec.kind === 'classifyCanvas' ? 'canvas' : 'antialiased');
         loaded.backendUsed = loaded.clf.backend;
       } else if (spec.backend === 'auto') {
         throw new Error('raw engines and nsfwjs run on one named backend');
@@ -135,7 +136,7 @@ export async function step(b64: string, include: string[], reverse: boolean, wan
     // tfjs has one active backend per page: switch it before the timer starts, for every tfjs user alike.
     if (s.spec.engine === 'tfjs' && s.backendUsed !== 'none') await useTfBackend(s.backendUsed as Backend);
     const t0 = performance.now();
-    if (s.spec.kind === 'classify') result.timings[s.spec.id] = (await s.clf!.classify(blob)).timings;
+    if (s.spec.kind === 'classify' || s.spec.kind === 'classifyCanvas') result.timings[s.spec.id] = (await s.clf!.classify(blob)).timings;
     else if (s.spec.kind === 'classifyTensor') result.timings[s.spec.id] = (await s.clf!.classifyTensor(tensor)).timings;
     else if (s.raw) await s.raw.run(tensor);
     else await s.peer!.classify(blob);
@@ -165,7 +166,6 @@ export async function batch(keys: { engine: EngineName; backend: Backend }[], b6
   for (const { engine, backend } of keys) {
     const clf = await libClassifier(engine, backend);
     const key = `${engine}/${backend}`;
-    const batchFn = (clf as unknown as { classifyBatch?: (inputs: Blob[]) => Promise<unknown[]> }).classifyBatch;
     for (const size of sizes) {
       const inputs = Array.from({ length: size }, (_, i) => blobs[i % blobs.length]!);
       if (engine === 'tfjs') await useTfBackend(backend);
@@ -176,16 +176,12 @@ export async function batch(keys: { engine: EngineName; backend: Backend }[], b6
         seq.push(performance.now() - t0);
       }
       out.push({ key, size, method: 'sequential', available: true, callMs: seq });
-      if (typeof batchFn !== 'function') {
-        out.push({ key, size, method: 'classifyBatch', available: false, note: 'Classifier.classifyBatch not available in this build', callMs: [] });
-        continue;
-      }
       const ms: number[] = [];
       try {
         for (let r = 0; r < reps; r++) {
           if (engine === 'tfjs') await useTfBackend(backend);
           const t0 = performance.now();
-          const results = await batchFn.call(clf, inputs);
+          const results = await clf.classifyBatch(inputs, { batchSize: size });
           ms.push(performance.now() - t0);
           if (results.length !== size) throw new Error(`classifyBatch returned ${results.length} results for ${size} inputs`);
         }

@@ -38,8 +38,10 @@ export interface BenchOptions {
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const PAGE_MODULE = `/@fs${join(ROOT, 'tools', 'bench', 'page.ts')}`;
 const ORT_THREADS = 2;
-/** The library's default ORT thread count on this machine (options.ts: half the cores, at most 4). */
-const DEFAULT_ORT_THREADS = Math.min(4, Math.ceil(os.cpus().length / 2));
+const SETTLE_MS = 150;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The library's default ORT thread count on this machine (options.ts: the cores, at most 4). */
+const DEFAULT_ORT_THREADS = Math.min(4, os.cpus().length);
 
 /** Every slot of the steady-state pages. */
 export function benchSlots(quick: boolean): Slot[] {
@@ -61,6 +63,10 @@ export function benchSlots(quick: boolean): Slot[] {
   }
   for (const backend of ['wasm', ...gpus] as const) add('nsfwjs', 'tfjs', backend);
   for (const kind of ['classify', 'classifyTensor', 'raw'] as const) add(kind, 'ort', 'wasm', 'B');
+  // The fast preprocessing path (one canvas drawImage instead of the antialiased filter), on WASM.
+  add('classifyCanvas', 'tfjs', 'wasm');
+  add('classifyCanvas', 'ort', 'wasm');
+  add('classifyCanvas', 'ort', 'wasm', 'B');
   return slots;
 }
 
@@ -160,7 +166,11 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
       for (const [i, b64] of files.entries()) {
         const include = (page: 'A' | 'B') => slots.filter((s) => s.page === page && !loaded.get(s.id)?.error && (!isGpu(s) || i < opts.gpuImages)).map((s) => s.id);
         const a = await call(pageA.page, 'step', b64, include('A'), i % 2 === 1, true);
+        // Let page A's ORT thread pool stop spinning first: its workers busy-wait after a run and
+        // would otherwise take a core from page B's single thread (measured: 82 vs 34 ms).
+        await sleep(SETTLE_MS);
         const b = await call(pageB.page, 'step', b64, include('B'), i % 2 === 1, false);
+        await sleep(SETTLE_MS);
         for (const r of [a, b]) {
           for (const [id, ms] of Object.entries(r.ms)) samples.get(id)!.push(ms);
           for (const [id, t] of Object.entries(r.timings)) timings.get(id)!.push(t);
@@ -180,7 +190,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
           threads: s.threads !== null && l?.backendUsed !== 'wasm' && s.backend === 'auto' ? null : s.threads,
           batch: 1, images: ms.length, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95),
           ...(c ? { coldStartMs: c.net, coldStartCachedMs: c.cached } : {}),
-          ...(s.kind === 'classify' || s.kind === 'classifyTensor' ? { stages: stageP50(timings.get(s.id)!) } : {}),
+          ...(s.kind === 'classify' || s.kind === 'classifyCanvas' || s.kind === 'classifyTensor' ? { stages: stageP50(timings.get(s.id)!) } : {}),
           ...(l?.error ? { available: false, note: l.error } : ms.length === 0 ? { available: false, note: 'no samples' } : {}),
         };
         if (!run.stages) delete run.stages;
@@ -189,10 +199,15 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
 
       // 3. Batch throughput and cache hits, on page A's wasm classifiers.
       const sizes = opts.quick ? [1, 4, 8] : [1, 4, 8, 16];
-      const batches = await call(pageA.page, 'batch', [{ engine: 'tfjs', backend: 'wasm' }, { engine: 'ort', backend: 'wasm' }], files.slice(0, 16), sizes, opts.quick ? 1 : 3);
+      const reps = opts.quick ? 1 : 3;
+      // ORT on both pages: whether batching pays depends on the thread count.
+      const batches = [
+        ...(await call(pageA.page, 'batch', [{ engine: 'tfjs', backend: 'wasm' }, { engine: 'ort', backend: 'wasm' }], files.slice(0, 16), sizes, reps)).map((r) => ({ ...r, page: 'A' as const })),
+        ...(await call(pageB.page, 'batch', [{ engine: 'ort', backend: 'wasm' }], files.slice(0, 16), sizes, reps)).map((r) => ({ ...r, page: 'B' as const })),
+      ];
       for (const r of batches) {
         const [engine] = r.key.split('/') as ['ort' | 'tfjs'];
-        const threads = engine === 'ort' ? ORT_THREADS : 1;
+        const threads = engine === 'ort' ? (r.page === 'A' ? ORT_THREADS : 1) : 1;
         const kind = r.method === 'classifyBatch' ? 'batch' : 'sequential';
         const name = `${kind === 'batch' ? 'batch' : 'classify loop'} ${engine}/wasm${engine === 'ort' ? `-${threads}t` : ''} x${r.size}`;
         const total = r.callMs.reduce((a, b) => a + b, 0);
