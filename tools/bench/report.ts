@@ -3,6 +3,8 @@
  * of one bench run, and its renderings (console table, docs/benchmarks.md).
  * Pure: no I/O, so test/bench-report.test.ts checks it on a fixed report.
  */
+import type { ResponsivenessResult } from './page.js';
+
 export type RunKind = 'classify' | 'classifyCanvas' | 'classifyTensor' | 'raw' | 'nsfwjs' | 'node' | 'batch' | 'sequential';
 
 export interface StageP50 {
@@ -51,16 +53,8 @@ export interface CacheHitStats {
   fileKbP50: number;
 }
 
-export interface Responsiveness {
-  engine: 'ort' | 'tfjs';
-  mode: 'main' | 'worker';
-  available: boolean;
-  note?: string;
-  images: number;
-  longTaskMs: number;
-  longTasks: number;
-  maxLagMs: number;
-  totalMs: number;
+/** What the page measured (tools/bench/page.ts), plus the trace's view of the same window. */
+export interface Responsiveness extends ResponsivenessResult {
   /** From a performance trace of the window: the longest RunTask on the renderer main thread (all durations, not only over 50 ms). */
   traceLongestTaskMs?: number;
   traceTasksOver10Ms?: number;
