@@ -2,16 +2,22 @@
  * Memory soak: many classifications per engine x backend keep the JS heap
  * and the engine's own memory flat after warm-up, and dispose + create
  * cycles do not grow either. `npm test` runs a short soak (SOAK_N, default
- * 200 per WASM run, SOAK_GPU_N 4 on the emulated GPUs); `npm run soak` runs
- * 1,000 / 25. Figures are printed for docs/reliability.md.
+ * 200 per WASM run, SOAK_GPU_N 4 MobileNet calls and SOAK_GPU_SMALL_N 40
+ * calls of a small CNN on the emulated GPUs); `npm run soak` runs 1,000 /
+ * 25 / 1,000: MobileNetV2 takes 1–5 s a call on SwiftShader, the small CNN
+ * tens of ms, so the GPU paths (tensors, textures, buffers, read-backs) get
+ * their 1,000 calls with it. Figures are printed for docs/reliability.md.
  */
+import type { Page } from 'playwright';
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { BackendName } from '../src/types.js';
+import type { BackendName, ModelManifest } from '../src/types.js';
 import { useDemoSession } from './helpers/browser.js';
 import { hasSharedData, photoNames, SKIP_NO_DATA } from './helpers/data.js';
+import { type GeneratedModel, serveModel, tinyModels } from './helpers/tiny-model.js';
 
 const N_WASM = Number(process.env.SOAK_N ?? 200);
 const N_GPU = Number(process.env.SOAK_GPU_N ?? 4);
+const N_GPU_SMALL = Number(process.env.SOAK_GPU_SMALL_N ?? 40);
 /** Allowed JS heap growth after warm-up (GC'd before both readings). Measured: < 0.5 MB per 200-1,000 calls. */
 const HEAP_BOUND_BYTES = 8 * 1024 * 1024;
 /**
@@ -54,32 +60,58 @@ describe.skipIf(!hasSharedData)(`memory soak (${hasSharedData ? `${N_WASM} per W
   });
   const photos = photoNames().slice(0, 8);
 
+  /** n classifications of the photos in turn after a warm-up; heap and tfjs tensors before and after. */
+  function soak(page: Page, model: string | ModelManifest, baseUrl: string | undefined, backend: BackendName, n: number): Promise<SoakResult> {
+    return page.evaluate(async ({ model, baseUrl, backend, photos, n }): Promise<SoakResult> => {
+      const heap = (window as unknown as { settledHeap: () => Promise<number> }).settledHeap;
+      const clf = await window.inpageClassifier.createClassifier({ model, ...(baseUrl ? { baseUrl } : {}), backends: [backend], cache: false, rememberBackend: false });
+      const blobs = await Promise.all(photos.map(async (p) => (await fetch(`/shared-data/photos/${p}`)).blob()));
+      for (let i = 0; i < Math.min(8, n); i++) await clf.classify(blobs[i % blobs.length]!); // warm-up
+      const heap0 = await heap();
+      const tensors0 = clf.stats().engineMemory?.numTensors;
+      for (let i = 0; i < n; i++) await clf.classify(blobs[i % blobs.length]!);
+      const heap1 = await heap();
+      const tensors1 = clf.stats().engineMemory?.numTensors;
+      const used = clf.backend;
+      await clf.dispose();
+      return { n, heap0, heap1, tensors0, tensors1, backend: used };
+    }, { model, baseUrl, backend, photos, n });
+  }
+
+  function check(label: string, engine: 'tfjs' | 'ort', backend: BackendName, r: SoakResult): void {
+    console.log(`soak ${label}: ${r.n} calls, heap ${(r.heap0 / 1e6).toFixed(1)} → ${(r.heap1 / 1e6).toFixed(1)} MB${r.tensors0 === undefined ? '' : `, tensors ${r.tensors0} → ${r.tensors1}`}`);
+    expect(r.backend).toBe(backend);
+    expect(r.heap1 - r.heap0).toBeLessThan(HEAP_BOUND_BYTES);
+    if (engine === 'tfjs') expect(r.tensors1).toBe(r.tensors0);
+  }
+
   for (const engine of ['tfjs', 'ort'] as const) {
     for (const backend of ['wasm', 'webgl', 'webgpu'] as const) {
       const n = backend === 'wasm' ? N_WASM : N_GPU;
       test(`${engine}/${backend}: ${n} classifications keep heap and engine memory flat`, async () => {
-        const r = await demo().page.evaluate(async ({ model, backend, photos, n }): Promise<SoakResult> => {
-          const heap = (window as unknown as { settledHeap: () => Promise<number> }).settledHeap;
-          const clf = await window.inpageClassifier.createClassifier({ model, backends: [backend as BackendName], cache: false, rememberBackend: false });
-          const blobs = await Promise.all(photos.map(async (p) => (await fetch(`/shared-data/photos/${p}`)).blob()));
-          for (let i = 0; i < Math.min(8, n); i++) await clf.classify(blobs[i % blobs.length]!); // warm-up
-          const heap0 = await heap();
-          const tensors0 = clf.stats().engineMemory?.numTensors;
-          for (let i = 0; i < n; i++) await clf.classify(blobs[i % blobs.length]!);
-          const heap1 = await heap();
-          const tensors1 = clf.stats().engineMemory?.numTensors;
-          const used = clf.backend;
-          await clf.dispose();
-          return { n, heap0, heap1, tensors0, tensors1, backend: used };
-        }, { model: MODELS[engine], backend, photos, n });
-        console.log(`soak ${engine}/${backend}: ${r.n} calls, heap ${(r.heap0 / 1e6).toFixed(1)} → ${(r.heap1 / 1e6).toFixed(1)} MB${r.tensors0 === undefined ? '' : `, tensors ${r.tensors0} → ${r.tensors1}`}`);
-        expect(r.backend).toBe(backend);
-        expect(r.heap1 - r.heap0).toBeLessThan(HEAP_BOUND_BYTES);
-        if (engine === 'tfjs') expect(r.tensors1).toBe(r.tensors0);
+        check(`${engine}/${backend}`, engine, backend, await soak(demo().page, MODELS[engine], undefined, backend, n));
         // Scaled with n: an emulated-GPU call takes ~5 s here, twice that on a busy machine.
       }, 120_000 + n * (backend === 'wasm' ? 500 : 15_000));
     }
   }
+
+  describe('the emulated GPUs with a small CNN, so they get many calls', () => {
+    let models: { tfjs: GeneratedModel; ort: GeneratedModel };
+    beforeEach(async () => {
+      models ??= await tinyModels();
+      await serveModel(demo().page, models.tfjs);
+      await serveModel(demo().page, models.ort);
+    });
+    for (const engine of ['tfjs', 'ort'] as const) {
+      for (const backend of ['webgl', 'webgpu'] as const) {
+        test(`${engine}/${backend}, small CNN: ${N_GPU_SMALL} classifications keep heap and engine memory flat`, async () => {
+          const m = models[engine];
+          check(`${engine}/${backend} small CNN`, engine, backend, await soak(demo().page, m.manifest, m.baseUrl, backend, N_GPU_SMALL));
+          // Measured here: 25–90 ms a call (decoding the photos included); twice that on a busy machine.
+        }, 120_000 + N_GPU_SMALL * 300);
+      }
+    }
+  });
 
   test('dispose + createClassifier 20 times does not grow memory (both engines, wasm)', async () => {
     const out = await demo().page.evaluate(async (models) => {
