@@ -10,7 +10,7 @@ import type { Engine } from './engines/engine.js';
 import { concatFloats } from './bytes.js';
 import { ClassifierError } from './errors.js';
 import type { ImageClassifier } from './image-classifier.js';
-import { decodeEncoded, describeValue, isBlob, readBlob, toDrawable } from './input/decode.js';
+import { atInputIndex, checkImageList, decodeEncoded, describeValue, isBlob, readBlob, toDrawable } from './input/decode.js';
 import type { LoadedModel } from './manifest/load.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_TOP_K, positiveInteger, type ResolvedOptions } from './options.js';
 import { CanvasPreprocessor } from './preprocess/canvas.js';
@@ -34,12 +34,6 @@ const NO_TIMINGS = { decodeMs: 0, preprocessMs: 0, inferenceMs: 0 };
 
 /** One input decoded and preprocessed: its tensor, or its cached scores. */
 type Prepared = { key: string | null; warnings: string[]; decodeMs: number; preprocessMs: number } & ({ tensor: Float32Array; hit?: undefined } | { hit: Float32Array; tensor?: undefined });
-
-/** A batch input's own error, with its position added (`details.index`). */
-function atIndex(error: unknown, index: number): unknown {
-  if (!(error instanceof ClassifierError)) return error;
-  return new ClassifierError(error.code, `Input ${index}: ${error.message}`, { cause: error, details: { ...error.details, index } });
-}
 
 /**
  * A loaded model on a working backend. Create with {@link createClassifier}.
@@ -250,12 +244,12 @@ export class Classifier extends EventTarget implements ImageClassifier {
    */
   async classifyBatch(inputs: readonly ImageInput[], options: ClassifyBatchOptions = {}): Promise<ClassificationResult[]> {
     this.#assertLive();
-    if (!Array.isArray(inputs)) throw new ClassifierError('UNSUPPORTED_INPUT', `classifyBatch needs an array of images; got ${describeValue(inputs)}.`);
+    checkImageList(inputs);
     const batchSize = positiveInteger('classifyBatch options.batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE);
     const start = now();
     const { signal } = options;
     throwIfAborted(signal);
-    const read = await Promise.all(inputs.map((input: ImageInput, index) => this.#read(input).catch((error: unknown) => Promise.reject(atIndex(error, index)))));
+    const read = await Promise.all(inputs.map((input: ImageInput, index) => this.#read(input).catch((error: unknown) => Promise.reject(atInputIndex(error, index)))));
     const done: Computed[] = [];
     const todo: number[] = [];
     const firstOfKey = new Map<string, number>();
@@ -274,7 +268,7 @@ export class Classifier extends EventTarget implements ImageClassifier {
       this.#assertLive();
       throwIfAborted(signal);
       const prepared: Prepared[] = [];
-      for (const i of chunk) prepared.push(await this.#prepare(inputs[i]!, read[i]!.bytes, read[i]!.key).catch((error: unknown) => Promise.reject(atIndex(error, i))));
+      for (const i of chunk) prepared.push(await this.#prepare(inputs[i]!, read[i]!.bytes, read[i]!.key).catch((error: unknown) => Promise.reject(atInputIndex(error, i))));
       (await this.#run(prepared)).forEach((computed, k) => (done[chunk[k]!] = computed));
     }))).then(() => read.map(({ key }, i) => {
       // A repeat takes the result of the same file earlier in the batch.

@@ -249,7 +249,7 @@ export function positiveInteger(name: string, value: unknown): number {
   return value as number;
 }
 
-function positiveNumber(name: string, value: unknown): number {
+export function positiveNumber(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new TypeError(`${name} must be a positive number, got ${String(value)}`);
   }

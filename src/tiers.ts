@@ -14,7 +14,7 @@
 import type { Classifier } from './classifier.js';
 import { PREFIX, recall, remember } from './backends/remember.js';
 import { ClassifierError, describeError } from './errors.js';
-import type { ClassifierOptions } from './options.js';
+import { type ClassifierOptions, positiveNumber } from './options.js';
 import type { ModelManifest, TierCandidate, TierSelection } from './types.js';
 
 /** Inference runs timed per tier after its warm-up; the median counts. */
@@ -44,7 +44,7 @@ function deviceSignature(): string {
   return `${nav?.userAgent ?? ''}|${nav?.hardwareConcurrency ?? 0}`;
 }
 
-export function checkTiers(models: readonly unknown[]): void {
+function checkTiers(models: readonly unknown[]): void {
   if (models.length === 0) throw new TypeError('options.model: a list of model tiers must hold at least one manifest URL or object (largest first)');
 }
 
@@ -54,8 +54,7 @@ export function checkTiers(models: readonly unknown[]): void {
 export async function createTiered(options: ClassifierOptions & { model: readonly ModelRef[] }, create: (options: ClassifierOptions) => Promise<Classifier>): Promise<Classifier> {
   const tiers = options.model;
   checkTiers(tiers);
-  const budgetMs = options.latencyBudgetMs ?? DEFAULT_LATENCY_BUDGET_MS;
-  if (!(budgetMs > 0) || !Number.isFinite(budgetMs)) throw new TypeError(`options.latencyBudgetMs must be a positive number, got ${String(budgetMs)}`);
+  const budgetMs = positiveNumber('options.latencyBudgetMs', options.latencyBudgetMs ?? DEFAULT_LATENCY_BUDGET_MS);
   const candidates: TierCandidate[] = tiers.map((m) => ({ model: tierName(m), status: 'not-tried' }));
   const memory = options.rememberBackend === false ? null : { key: `${PREFIX}tiers:${budgetMs}:${candidates.map((c) => c.model).join('|')}`, signature: deviceSignature() };
   const remembered = memory ? recall<number>(memory.key, memory.signature) : null;

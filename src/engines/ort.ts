@@ -42,7 +42,7 @@ function inputMeta(session: Ort.InferenceSession, inputName: string): InputMeta 
   }
 }
 
-/** Images per run the model accepts: any number for a symbolic (or -1) batch dimension, else the fixed size. */
+/** Images per run the model accepts: any number for a symbolic (or -1) batch dimension, else one. */
 function batchLimit(input: InputMeta | undefined): number {
   const first = input?.shape?.[0];
   if (typeof first === 'string' || (typeof first === 'number' && first < 0)) return Number.POSITIVE_INFINITY;
@@ -74,10 +74,11 @@ export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
   const inputName = manifest.input.name ?? session.inputNames[0]!;
   const outputName = manifest.output.name ?? session.outputNames[0]!;
   const shape = tensorShape(manifest.input.size, manifest.input.layout);
+  const meta = inputMeta(session, inputName);
   try {
     if (!session.inputNames.includes(inputName)) throw new ModelMismatchError(`model has no input "${inputName}" (inputs: ${session.inputNames.join(', ')})`);
     if (!session.outputNames.includes(outputName)) throw new ModelMismatchError(`model has no output "${outputName}" (outputs: ${session.outputNames.join(', ')})`);
-    checkInputShape(inputMeta(session, inputName), inputName, shape);
+    checkInputShape(meta, inputName, shape);
   } catch (error) {
     await session.release();
     throw error;
@@ -92,7 +93,7 @@ export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
   const gl = ctx.backend === 'webgl' ? ort.env.webgl.context : undefined;
   let released = false;
   // WebGL runs the copy whose symbolic dims were pinned to 1, above.
-  const maxBatch = ctx.backend === 'webgl' ? 1 : batchLimit(inputMeta(session, inputName));
+  const maxBatch = ctx.backend === 'webgl' ? 1 : batchLimit(meta);
   return {
     engine: 'ort',
     backend: ctx.backend,

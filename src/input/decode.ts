@@ -33,6 +33,17 @@ function unsupported(what: string): ClassifierError {
   return new ClassifierError('UNSUPPORTED_INPUT', `Cannot classify ${what}. Accepted: ${ACCEPTED_OBJECTS}; encoded images as ${ACCEPTED_IMAGE_TYPES.join(', ')}.`, { details: { received: what } });
 }
 
+/** classifyBatch's argument must be an array (in the page and in the worker proxy alike). */
+export function checkImageList(inputs: unknown): void {
+  if (!Array.isArray(inputs)) throw new ClassifierError('UNSUPPORTED_INPUT', `classifyBatch needs an array of images; got ${describeValue(inputs)}.`);
+}
+
+/** A batch input's own error, with its position added (`details.index`). */
+export function atInputIndex(error: unknown, index: number): unknown {
+  if (!(error instanceof ClassifierError)) return error;
+  return new ClassifierError(error.code, `Input ${index}: ${error.message}`, { cause: error, details: { ...error.details, index } });
+}
+
 /** "null", "a number", "a HTMLDivElement": for error messages about wrong inputs. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

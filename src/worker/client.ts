@@ -11,7 +11,7 @@ import { adoptRemembered, rememberedEntries } from '../backends/remember-sync.js
 import { throwIfAborted, withDeadline } from '../call-control.js';
 import { ClassifierError, describeError } from '../errors.js';
 import type { ImageClassifier } from '../image-classifier.js';
-import { describeValue, isBlob, toDrawable } from '../input/decode.js';
+import { atInputIndex, checkImageList, isBlob, toDrawable } from '../input/decode.js';
 import { type ClassifierOptions, resolveOptions } from '../options.js';
 import type {
   AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, ImageInput, ModelManifest,
@@ -37,12 +37,6 @@ async function toWire(input: ImageInput, limits: ReturnType<typeof resolveOption
     throw new ClassifierError('DECODE_FAILED', `The input could not be copied into an ImageBitmap for the worker: ${describeError(error)}`, { cause: error });
   }
   return { value: bitmap, transfer: [bitmap] };
-}
-
-/** A batch input's own error, with its position (as the page-mode classifyBatch reports it). */
-function atIndex(error: unknown, index: number): unknown {
-  if (!(error instanceof ClassifierError)) return error;
-  return new ClassifierError(error.code, `Input ${index}: ${error.message}`, { cause: error, details: { ...error.details, index } });
 }
 
 /** A call the page could not even post (e.g. an object that cannot be cloned). */
@@ -174,7 +168,7 @@ export class WorkerClassifier extends EventTarget implements ImageClassifier {
     this.#assertLive();
     const start = now();
     throwIfAborted(options?.signal);
-    if (!Array.isArray(inputs)) throw new ClassifierError('UNSUPPORTED_INPUT', `classifyBatch needs an array of images; got ${describeValue(inputs)}.`);
+    checkImageList(inputs);
     const transfer: Transferable[] = [];
     const values = await Promise.all(inputs.map(async (input: ImageInput, index) => {
       try {
@@ -182,7 +176,7 @@ export class WorkerClassifier extends EventTarget implements ImageClassifier {
         transfer.push(...wire.transfer);
         return wire.value;
       } catch (error) {
-        throw atIndex(error, index);
+        throw atInputIndex(error, index);
       }
     }));
     this.#assertLive();
