@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BackendName, ModelManifest } from '../src/types.js';
+import type { BackendName, EngineName, ModelManifest } from '../src/types.js';
+import { BACKENDS } from '../tools/browser/matrix.js';
 import { loadParityConfig } from '../tools/parity/run.js';
 import { type BrowserSession, openDemo } from './helpers/browser.js';
 import { hasSharedData, imagenetManifest, ONNX_MODEL_FILE, photoNames, SHARED_DATA, SKIP_NO_DATA } from './helpers/data.js';
@@ -22,7 +23,7 @@ const PHOTOS_PER_BACKEND: Record<BackendName, number> = { wasm: Infinity, webgl:
 const TOLERANCE = loadParityConfig().tensor.maxAbsDiffProb;
 
 interface EngineCase {
-  engine: 'ort' | 'tfjs';
+  engine: EngineName;
   model: () => string | ModelManifest;
   baseUrl?: string;
   reference: () => Promise<Reference>;
@@ -41,8 +42,6 @@ const CASES: EngineCase[] = [
     reference: () => tfjsReference(DEFAULT_MODEL_DIR),
   },
 ];
-
-const BACKENDS: BackendName[] = ['wasm', 'webgl', 'webgpu'];
 
 describe.skipIf(!hasSharedData)(`engine x backend top-1 parity with Node (${hasSharedData ? 'shared data present' : SKIP_NO_DATA})`, () => {
   for (const c of CASES) {

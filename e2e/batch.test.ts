@@ -6,11 +6,10 @@
  * the images one by one.
  */
 import { describe, expect, test } from 'vitest';
+import { DEFAULT_MODELS as MODELS, ENGINES } from '../tools/browser/matrix.js';
 import { useDemoSession } from './helpers/browser.js';
 import { hasSharedData, photoNames, SKIP_NO_DATA } from './helpers/data.js';
 import { createInPage } from './helpers/page-api.js';
-
-const MODELS = { tfjs: '/models/nsfw-mobilenet-v2/manifest.json', ort: '/models/nsfw-mobilenet-v2-onnx/manifest.json' } as const;
 
 interface BatchOutcome {
   maxDiff: number;
@@ -26,12 +25,12 @@ interface BatchOutcome {
 describe.skipIf(!hasSharedData)(`classifyBatch (${hasSharedData ? 'real photos' : SKIP_NO_DATA})`, () => {
   const demo = useDemoSession();
 
-  for (const engine of ['tfjs', 'ort'] as const) {
+  for (const engine of ENGINES) {
     test(`${engine} on wasm: batches of 4 match single calls, in order, with runs counted`, async () => {
       await createInPage(demo().page, { model: MODELS[engine], backends: ['wasm'], cache: false });
       const names = photoNames().slice(0, 10);
       const out: BatchOutcome = await demo().page.evaluate(async (names) => {
-        const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+        const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
         const blobs = await Promise.all(names.map(async (n) => (await fetch(`/shared-data/photos/${n}`)).blob()));
         const alone: import('../src/types.js').ClassificationResult[] = [];
         for (const b of blobs) alone.push(await clf.classify(b));
@@ -77,7 +76,7 @@ describe.skipIf(!hasSharedData)(`classifyBatch (${hasSharedData ? 'real photos' 
     await createInPage(demo().page, { model: MODELS.ort, backends: ['wasm'] });
     const names = photoNames().slice(0, 3);
     const out = await demo().page.evaluate(async (names) => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       const blobs = await Promise.all(names.map(async (n) => (await fetch(`/shared-data/photos/${n}`)).blob()));
       await clf.classify(blobs[0]!);
       const first = await clf.classifyBatch(blobs);
@@ -96,7 +95,7 @@ describe.skipIf(!hasSharedData)(`classifyBatch (${hasSharedData ? 'real photos' 
     expect(info.backend).toBe('webgl');
     const names = photoNames().slice(0, 3);
     const out = await demo().page.evaluate(async (names) => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       const blobs = await Promise.all(names.map(async (n) => (await fetch(`/shared-data/photos/${n}`)).blob()));
       const alone: number[] = [];
       for (const b of blobs) alone.push((await clf.classify(b)).top[0]!.index);

@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { useDemoSession } from './helpers/browser.js';
 import { OnnxGraphBuilder } from '../tools/convert/onnx-builder.js';
 import type { ModelManifest } from '../src/types.js';
+import { bytesToBase64 } from '../tools/browser/base64.js';
 import { hasSharedData, sha256, SHARED_DATA, SKIP_NO_DATA } from './helpers/data.js';
 import { createInPage } from './helpers/page-api.js';
 
@@ -101,10 +102,10 @@ describe.skipIf(!hasSharedData)(`generated hostile inputs (${hasSharedData ? 're
   });
 
   test('EXIF orientations 1–8 all give the upright tensor (mirrored ones included)', async () => {
-    const files = Object.fromEntries([...oriented].map(([n, b]) => [n, b.toString('base64')]));
+    const files = Object.fromEntries([...oriented].map(([n, b]) => [n, bytesToBase64(b)]));
     const diffs = await demo().page.evaluate(async (b64s) => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
-      const blob = (b64: string) => new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/jpeg' });
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
+      const blob = (b64: string) => new Blob([window.harness.base64ToBytes(b64)], { type: 'image/jpeg' });
       const tensors: Record<string, Float32Array> = {};
       for (const [n, b64] of Object.entries(b64s)) tensors[n] = await clf.preprocess(blob(b64));
       const reference = tensors['1']!;
@@ -119,7 +120,7 @@ describe.skipIf(!hasSharedData)(`generated hostile inputs (${hasSharedData ? 're
 
   test('an SVG with a script is refused by its bytes and the script never runs', async () => {
     const out = await demo().page.evaluate(async () => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="224" height="224" onload="window.__svgRan=1"><script>window.__svgRan=2</script><rect width="224" height="224" fill="red"/></svg>';
       // Named and typed as a PNG: the bytes decide.
       const file = new File([svg], 'innocent.png', { type: 'image/png' });
@@ -132,10 +133,10 @@ describe.skipIf(!hasSharedData)(`generated hostile inputs (${hasSharedData ? 're
   });
 
   test('a PNG declaring 0×0 is a typed error, and the next call still works', async () => {
-    const b64 = pngHeader(0, 0).toString('base64');
+    const b64 = bytesToBase64(pngHeader(0, 0));
     const out = await demo().page.evaluate(async (data) => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
-      const zero = new Blob([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))]);
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
+      const zero = new Blob([window.harness.base64ToBytes(data)]);
       const code = await clf.classify(zero).then(() => 'resolved', (e: { code?: string }) => e.code ?? 'untyped');
       const next = await clf.classify(await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob());
       return { code, next: next.top.length };
@@ -161,7 +162,7 @@ describe.skipIf(!hasSharedData)(`generated hostile inputs (${hasSharedData ? 're
     await page.route('**/generated-models/nan/model.onnx', (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: model }));
     await createInPage(page, { model: manifest, backends: ['wasm'], baseUrl: '/generated-models/nan/', cache: false });
     const out = await page.evaluate(async () => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       const solid = (v: number) => new ImageData(new Uint8ClampedArray(16 * 16 * 4).map((_, i) => (i % 4 === 3 ? 255 : v)), 16, 16);
       const run = (v: number) => clf.classify(solid(v)).then((r) => `scores ${Array.from(r.scores, (x) => x.toFixed(3)).join(',')}`, (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`);
       return { dark: await run(0), light: await run(255), darkAgain: await run(10) };

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { defaultGroups, groupForManifest } from '../tools/parity.js';
 import { formatTable, loadParityConfig, runParity } from '../tools/parity/run.js';
+import { BACKENDS } from '../tools/browser/matrix.js';
 import { hasSharedData, imageFiles, SHARED_DATA } from '../tools/shared-data.js';
 import { SKIP_NO_DATA } from './helpers/data.js';
 
@@ -17,7 +18,7 @@ test.skipIf(!hasSharedData)(`parity with the server model within thresholds (${h
   const report = await runParity({
     groups: defaultGroups(),
     images: imageFiles(dir).map((f) => join(dir, f)),
-    backends: ['wasm', 'webgl', 'webgpu'],
+    backends: [...BACKENDS],
     gpuImages: 2,
     config: loadParityConfig(),
   });

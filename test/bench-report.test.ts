@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { EngineName } from '../src/types.js';
 import { renderChart } from '../tools/bench/chart.js';
 import { mainThreadTasks } from '../tools/bench/trace.js';
 import { type BenchReport, type BenchRun, type CacheHitStats, type Responsiveness, computeRatios, configOf, evaluateTargets, formatTable, renderMarkdown } from '../tools/bench/report.js';
 
-const run = (name: string, kind: BenchRun['kind'], engine: 'ort' | 'tfjs', backend: string, threads: number | null, p50Ms: number, extra: Partial<BenchRun> = {}): BenchRun => ({
+const run = (name: string, kind: BenchRun['kind'], engine: EngineName, backend: string, threads: number | null, p50Ms: number, extra: Partial<BenchRun> = {}): BenchRun => ({
   name, kind, engine, backend, backendUsed: backend === 'auto' ? 'wasm' : backend, threads, batch: 1, images: 39, p50Ms, p95Ms: p50Ms * 1.5, ...extra,
 });
 

@@ -14,6 +14,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../src/types.js';
+import { BACKENDS } from './browser/matrix.js';
 import { formatTable, loadParityConfig, type ModelGroup, runParity } from './parity/run.js';
 import { hasSharedData, imageFiles, imagenetManifest, ONNX_MODEL_FILE, SHARED_DATA } from './shared-data.js';
 
@@ -57,7 +58,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       out: { type: 'string' },
       model: { type: 'string' },
       images: { type: 'string' },
-      backends: { type: 'string', default: 'wasm,webgl,webgpu' },
+      backends: { type: 'string', default: BACKENDS.join(',') },
       'gpu-images': { type: 'string', default: '3' },
       'server-url': { type: 'string' },
     },

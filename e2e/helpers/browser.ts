@@ -1,44 +1,22 @@
 /**
  * Opens the demo page (served by the e2e global setup) in Debian Chromium
- * with every non-localhost request blocked (tools/browser/launch.ts).
+ * with every non-localhost request blocked: tools/browser/harness.ts, plus
+ * the vitest side (the global setup's URL, a session per describe block).
  */
-import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
-import { launchLocalBrowser } from '../../tools/browser/launch.js';
+import { type LibraryPage, type OpenOptions, openLibraryPage } from '../../tools/browser/harness.js';
 
-export interface BrowserSession {
-  browser: Browser;
-  page: Page;
-  /** Non-localhost URLs the page tried to load (all blocked). */
-  blocked: string[];
-  /** Console errors and uncaught page errors, for diagnosing failures. */
-  logs: string[];
-  close(): Promise<void>;
-}
+export { reloadLibraryPage, whenLibraryReady } from '../../tools/browser/harness.js';
 
-export interface LaunchOptions {
-  /** Launch with --enable-unsafe-webgpu (WebGPU via SwiftShader headless). @defaultValue true */
-  webgpu?: boolean;
+export type BrowserSession = LibraryPage;
+
+export interface LaunchOptions extends Omit<OpenOptions, 'readyTimeoutMs'> {
   /** Query string for the demo page. @defaultValue '?autoload=0' */
   query?: string;
-  /** Script run in the page before any of its own (page.addInitScript). */
-  initScript?: string;
-  /** More Chromium flags. */
-  args?: string[];
 }
 
 export async function openDemo(options: LaunchOptions = {}): Promise<BrowserSession> {
-  const local = await launchLocalBrowser(options.webgpu ?? true, options.args);
-  const page = await local.context.newPage();
-  const logs: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') logs.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-  if (options.initScript) await page.addInitScript(options.initScript);
-  await page.goto(new URL(options.query ?? '?autoload=0', inject('baseUrl')).href);
-  await page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function');
-  return { browser: local.browser, page, blocked: local.blocked, logs, close: local.close };
+  return openLibraryPage(new URL(options.query ?? '?autoload=0', inject('baseUrl')).href, options);
 }
 
 /**

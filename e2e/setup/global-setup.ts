@@ -1,19 +1,16 @@
 /**
  * Starts the demo's Vite dev server (COOP/COEP, /shared-data/) once for the
- * whole e2e run, on a free port, and tells the tests its URL.
+ * whole e2e run, on a free port (tools/browser/harness.ts), and tells the
+ * tests its URL.
  */
 import type { TestProject } from 'vitest/node';
-import { createServer, type ViteDevServer } from 'vite';
+import { type DevServer, startDevServer } from '../../tools/browser/harness.js';
 
-let server: ViteDevServer | undefined;
+let server: DevServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, strictPort: false, hmr: false, watch: null }, logLevel: 'warn', clearScreen: false });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('vite did not report a port');
-  // "localhost" (not 127.0.0.1): a secure context, which WebGPU and crypto.subtle need.
-  project.provide('baseUrl', `http://localhost:${address.port}/`);
+  server = await startDevServer({ logLevel: 'warn' });
+  project.provide('baseUrl', server.url);
 }
 
 export async function teardown(): Promise<void> {

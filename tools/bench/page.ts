@@ -7,14 +7,16 @@
  * image), so all of them see the same images under the same machine load.
  */
 import type { ClassifierOptions } from '../../src/options.js';
-import type { StageTimings } from '../../src/types.js';
+import type { BackendName, EngineName, StageTimings } from '../../src/types.js';
+import { base64ToBytes, float32ToBase64 } from '../browser/base64.js';
+import { DEFAULT_MODELS, ENGINES } from '../browser/matrix.js';
 import { type PeerModel, loadNsfwjs } from './nsfwjs-page.js';
-import { type Backend, type RawModel, loadRawOrt, loadRawTfjs, useTfBackend } from './raw-page.js';
+import { type RawModel, loadRawOrt, loadRawTfjs, useTfBackend } from './raw-page.js';
+import { percentile } from './stats.js';
 
 /** What createClassifier resolves to (in the page or, with `worker: true`, a worker proxy). */
 type Classifier = Awaited<ReturnType<Window['inpageClassifier']['createClassifier']>>;
 
-export type EngineName = 'ort' | 'tfjs';
 /** classifyCanvas: classify(blob) with `resampling: 'canvas'`, the library's fast preprocessing path. */
 export type SlotKind = 'classify' | 'classifyCanvas' | 'classifyTensor' | 'raw' | 'nsfwjs';
 
@@ -22,7 +24,7 @@ export interface SlotSpec {
   id: string;
   kind: SlotKind;
   engine: EngineName;
-  backend: Backend | 'auto';
+  backend: BackendName | 'auto';
 }
 
 export interface SetupResult {
@@ -38,8 +40,6 @@ export interface StepResult {
   ortTensor?: string;
 }
 
-const MODELS: Record<EngineName, string> = { tfjs: '/models/nsfw-mobilenet-v2/manifest.json', ort: '/models/nsfw-mobilenet-v2-onnx/manifest.json' };
-
 interface Loaded {
   spec: SlotSpec;
   backendUsed: string;
@@ -52,24 +52,11 @@ const state = { wasmThreads: 2, slots: [] as Loaded[], classifiers: new Map<stri
 
 const errorText = (e: unknown) => `${(e as { code?: string }).code ?? (e as Error).name ?? 'Error'}: ${(e as Error).message ?? String(e)}`.slice(0, 300);
 
-export function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
+export function libOptions(engine: EngineName, backend: BackendName | 'auto', extra: Record<string, unknown> = {}): ClassifierOptions {
+  return { model: DEFAULT_MODELS[engine], backends: backend === 'auto' ? 'auto' : [backend], cache: false, rememberBackend: false, wasmThreads: state.wasmThreads, ...extra };
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-export function libOptions(engine: EngineName, backend: Backend | 'auto', extra: Record<string, unknown> = {}): ClassifierOptions {
-  return { model: MODELS[engine], backends: backend === 'auto' ? 'auto' : [backend], cache: false, rememberBackend: false, wasmThreads: state.wasmThreads, ...extra };
-}
-
-async function libClassifier(engine: EngineName, backend: Backend | 'auto', resampling: 'antialiased' | 'canvas' = 'antialiased'): Promise<Classifier> {
+async function libClassifier(engine: EngineName, backend: BackendName | 'auto', resampling: 'antialiased' | 'canvas' = 'antialiased'): Promise<Classifier> {
   const key = `${engine}/${backend}/${resampling}`;
   let clf = state.classifiers.get(key);
   if (!clf) {
@@ -80,9 +67,9 @@ async function libClassifier(engine: EngineName, backend: Backend | 'auto', resa
 }
 
 async function modelFiles(engine: EngineName): Promise<{ url: string; size: [number, number]; shape: number[] }> {
-  const manifest = (await (await fetch(MODELS[engine])).json()) as { files: { model: string }; input: { size: [number, number]; layout: 'NHWC' | 'NCHW' } };
+  const manifest = (await (await fetch(DEFAULT_MODELS[engine])).json()) as { files: { model: string }; input: { size: [number, number]; layout: 'NHWC' | 'NCHW' } };
   const [h, w] = manifest.input.size;
-  return { url: new URL(manifest.files.model, new URL(MODELS[engine], location.href)).pathname, size: [h, w], shape: manifest.input.layout === 'NCHW' ? [1, 3, h, w] : [1, h, w, 3] };
+  return { url: new URL(manifest.files.model, new URL(DEFAULT_MODELS[engine], location.href)).pathname, size: [h, w], shape: manifest.input.layout === 'NCHW' ? [1, 3, h, w] : [1, h, w, 3] };
 }
 
 /** Loads every slot (a slot that cannot load is reported with its error, not thrown). */
@@ -117,7 +104,7 @@ export async function setup(slots: SlotSpec[], wasmThreads: number): Promise<Set
 /** A tensor per engine for this image, made by the library's own preprocessing (untimed). */
 async function tensors(blob: Blob): Promise<Partial<Record<EngineName, Float32Array>>> {
   const out: Partial<Record<EngineName, Float32Array>> = {};
-  for (const engine of ['tfjs', 'ort'] as const) {
+  for (const engine of ENGINES) {
     if (state.slots.some((s) => s.spec.engine === engine)) out[engine] = await (await libClassifier(engine, 'wasm')).preprocess(blob);
   }
   return out;
@@ -125,7 +112,7 @@ async function tensors(blob: Blob): Promise<Partial<Record<EngineName, Float32Ar
 
 /** One image through every included slot, in order (reversed on odd images). */
 export async function step(b64: string, include: string[], reverse: boolean, wantOrtTensor: boolean): Promise<StepResult> {
-  const bytes = fromBase64(b64);
+  const bytes = base64ToBytes(b64);
   const blob = new Blob([bytes]);
   const input = await tensors(blob);
   const order = state.slots.filter((s) => include.includes(s.spec.id));
@@ -134,7 +121,7 @@ export async function step(b64: string, include: string[], reverse: boolean, wan
   for (const s of order) {
     const tensor = input[s.spec.engine]!;
     // tfjs has one active backend per page: switch it before the timer starts, for every tfjs user alike.
-    if (s.spec.engine === 'tfjs' && s.backendUsed !== 'none') await useTfBackend(s.backendUsed as Backend);
+    if (s.spec.engine === 'tfjs' && s.backendUsed !== 'none') await useTfBackend(s.backendUsed as BackendName);
     const t0 = performance.now();
     if (s.spec.kind === 'classify' || s.spec.kind === 'classifyCanvas') result.timings[s.spec.id] = (await s.clf!.classify(blob)).timings;
     else if (s.spec.kind === 'classifyTensor') result.timings[s.spec.id] = (await s.clf!.classifyTensor(tensor)).timings;
@@ -142,7 +129,7 @@ export async function step(b64: string, include: string[], reverse: boolean, wan
     else await s.peer!.classify(blob);
     result.ms[s.spec.id] = performance.now() - t0;
   }
-  if (wantOrtTensor && input.ort) result.ortTensor = toBase64(new Uint8Array(input.ort.buffer, input.ort.byteOffset, input.ort.byteLength));
+  if (wantOrtTensor && input.ort) result.ortTensor = float32ToBase64(input.ort);
   return result;
 }
 
@@ -160,8 +147,8 @@ export interface BatchResult {
  * `classifyBatch(blobs)` when the Classifier has it, and a plain loop of
  * `await classify(blob)` over the same images as the reference.
  */
-export async function batch(keys: { engine: EngineName; backend: Backend }[], b64s: string[], sizes: number[], reps: number): Promise<BatchResult[]> {
-  const blobs = b64s.map((b) => new Blob([fromBase64(b)]));
+export async function batch(keys: { engine: EngineName; backend: BackendName }[], b64s: string[], sizes: number[], reps: number): Promise<BatchResult[]> {
+  const blobs = b64s.map((b) => new Blob([base64ToBytes(b)]));
   const out: BatchResult[] = [];
   for (const { engine, backend } of keys) {
     const clf = await libClassifier(engine, backend);
@@ -212,7 +199,7 @@ export async function cacheHit(engines: EngineName[], b64s: string[]): Promise<C
     const r: CacheHitResult = { engine, missMs: [], hitMs: [], readMs: [], hashMs: [], kb: [] };
     try {
       for (const b64 of b64s) {
-        const bytes = fromBase64(b64);
+        const bytes = base64ToBytes(b64);
         if (engine === 'tfjs') await useTfBackend('wasm');
         let t0 = performance.now();
         await clf.classify(new Blob([bytes]));
@@ -225,7 +212,7 @@ export async function cacheHit(engines: EngineName[], b64s: string[]): Promise<C
           hits.push(performance.now() - t0);
           if (!res.cached) throw new Error('expected a cache hit');
         }
-        r.hitMs.push(hits.sort((a, b) => a - b)[1]!);
+        r.hitMs.push(percentile(hits, 50));
         t0 = performance.now();
         const buf = await new Blob([bytes]).arrayBuffer();
         const t1 = performance.now();
@@ -293,7 +280,7 @@ const resp: { clf?: Classifier; blobs: Blob[]; engine: EngineName; mode: 'main' 
  */
 export async function prepareResponsive(engine: EngineName, mode: 'main' | 'worker', b64s: string[], count: number, wasmThreads: number): Promise<{ available: boolean; note?: string }> {
   state.wasmThreads = wasmThreads;
-  Object.assign(resp, { clf: undefined, engine, mode, blobs: Array.from({ length: count }, (_, i) => new Blob([fromBase64(b64s[i % b64s.length]!)])) });
+  Object.assign(resp, { clf: undefined, engine, mode, blobs: Array.from({ length: count }, (_, i) => new Blob([base64ToBytes(b64s[i % b64s.length]!)])) });
   if (mode === 'main') {
     resp.clf = await libClassifier(engine, 'wasm');
   } else {
@@ -345,9 +332,9 @@ export interface ColdStartResult {
 }
 
 /** createClassifier() → first result, cache off (model from the network, or from the Cache API after a reload). */
-export async function coldStart(engine: EngineName, backend: Backend | 'auto', b64: string, wasmThreads: number): Promise<ColdStartResult> {
+export async function coldStart(engine: EngineName, backend: BackendName | 'auto', b64: string, wasmThreads: number): Promise<ColdStartResult> {
   state.wasmThreads = wasmThreads;
-  const blob = new Blob([fromBase64(b64)]);
+  const blob = new Blob([base64ToBytes(b64)]);
   try {
     const t0 = performance.now();
     const clf = await window.inpageClassifier.createClassifier({ ...libOptions(engine, backend), persistModel: true });

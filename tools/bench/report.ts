@@ -3,22 +3,20 @@
  * of one bench run, and its renderings (console table, docs/benchmarks.md).
  * Pure: no I/O, so test/bench-report.test.ts checks it on a fixed report.
  */
+import type { EngineName, StageTimings } from '../../src/types.js';
+import { ENGINES } from '../browser/matrix.js';
 import type { ResponsivenessResult } from './page.js';
 
 export type RunKind = 'classify' | 'classifyCanvas' | 'classifyTensor' | 'raw' | 'nsfwjs' | 'node' | 'batch' | 'sequential';
 
-export interface StageP50 {
-  decodeMs: number;
-  preprocessMs: number;
-  inferenceMs: number;
-  totalMs: number;
-}
+/** p50 of each of the library's stage timings. */
+export type StageP50 = StageTimings;
 
 export interface BenchRun {
   /** `<kind> <engine>/<backend>[-<n>t]`, e.g. `classify ort/wasm-2t`, `node ort/cpu-2t`, `batch ort/wasm-2t x8`. */
   name: string;
   kind: RunKind;
-  engine: 'ort' | 'tfjs';
+  engine: EngineName;
   /** Requested backend ('auto', 'wasm', 'webgl', 'webgpu'; 'cpu' for onnxruntime-node). */
   backend: string;
   /** What actually ran ('none' when the run could not load). */
@@ -42,7 +40,7 @@ export interface BenchRun {
 }
 
 export interface CacheHitStats {
-  engine: 'ort' | 'tfjs';
+  engine: EngineName;
   images: number;
   hitP50Ms: number;
   hitP95Ms: number;
@@ -152,7 +150,7 @@ export function computeRatios(runs: BenchRun[], cacheHit: CacheHitStats[], resp:
   const longestTaskMs: Record<string, number | null> = {};
   for (const r of resp) longestTaskMs[`${r.engine}/wasm ${r.mode}`] = r.available ? longestTask(r) : null;
   const other: Record<string, number> = {};
-  for (const engine of ['tfjs', 'ort'] as const) {
+  for (const engine of ENGINES) {
     const mine = libs.filter((r) => r.engine === engine);
     const auto = mine.find((r) => r.backend === 'auto');
     const best = bestOf(mine.filter((r) => r.backend !== 'auto'));

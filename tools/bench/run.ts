@@ -16,16 +16,16 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright';
-import { createServer } from 'vite';
-import { launchLocalBrowser } from '../browser/launch.js';
-import { toBase64 } from '../parity/page.js';
+import type { BackendName, EngineName, StageTimings } from '../../src/types.js';
+import { base64ToFloat32, bytesToBase64 } from '../browser/base64.js';
+import { importInPage, openLibraryPage, reloadLibraryPage, startDevServer } from '../browser/harness.js';
+import { ENGINES, GPU_BACKENDS } from '../browser/matrix.js';
 import { benchNodeOrt } from './node-ort.js';
 import type * as PageApi from './page.js';
 import { type BenchReport, type BenchRun, type CacheHitStats, type Machine, type Responsiveness, computeRatios, configOf, evaluateTargets } from './report.js';
 import { percentile } from './stats.js';
 import { mainThreadTasks } from './trace.js';
 
-type Backend = 'wasm' | 'webgl' | 'webgpu';
 type Slot = PageApi.SlotSpec & { threads: number | null; page: 'A' | 'B' };
 
 export interface BenchOptions {
@@ -36,24 +36,25 @@ export interface BenchOptions {
 }
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const PAGE_MODULE = `/@fs${join(ROOT, 'tools', 'bench', 'page.ts')}`;
 const ORT_THREADS = 2;
 const SETTLE_MS = 150;
+/** How long a bench page may take to have the library ready. */
+const READY_TIMEOUT_MS = 180_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The library's default ORT thread count on this machine (options.ts: the cores, at most 4). */
 const DEFAULT_ORT_THREADS = Math.min(4, os.cpus().length);
 
 /** Every slot of the steady-state pages. */
 export function benchSlots(quick: boolean): Slot[] {
-  const gpus: Backend[] = quick ? ['webgl'] : ['webgl', 'webgpu'];
+  const gpus: BackendName[] = quick ? ['webgl'] : [...GPU_BACKENDS];
   const slots: Slot[] = [];
-  const threads = (engine: 'ort' | 'tfjs', backend: string, page: 'A' | 'B') => (backend === 'wasm' || backend === 'auto' ? (engine === 'tfjs' ? 1 : page === 'A' ? ORT_THREADS : 1) : null);
-  const add = (kind: PageApi.SlotKind, engine: 'ort' | 'tfjs', backend: Backend | 'auto', page: 'A' | 'B' = 'A') => {
+  const threads = (engine: EngineName, backend: string, page: 'A' | 'B') => (backend === 'wasm' || backend === 'auto' ? (engine === 'tfjs' ? 1 : page === 'A' ? ORT_THREADS : 1) : null);
+  const add = (kind: PageApi.SlotKind, engine: EngineName, backend: BackendName | 'auto', page: 'A' | 'B' = 'A') => {
     const t = threads(engine, backend, page);
     const config = `${engine}/${backend}${engine === 'ort' && backend === 'wasm' ? `-${t}t` : ''}`;
     slots.push({ id: `${kind} ${config}`, kind, engine, backend, threads: t, page });
   };
-  for (const engine of ['tfjs', 'ort'] as const) {
+  for (const engine of ENGINES) {
     for (const backend of ['auto', 'wasm', ...gpus] as const) {
       // ORT 'auto' runs with the library's default threads: page B's 1 where that is the default.
       add('classify', engine, backend, engine === 'ort' && backend === 'auto' && DEFAULT_ORT_THREADS === 1 ? 'B' : 'A');
@@ -72,20 +73,13 @@ export function benchSlots(quick: boolean): Slot[] {
 
 const isGpu = (s: Slot) => s.backend === 'webgl' || s.backend === 'webgpu';
 
-async function openPage(port: number): Promise<{ page: Page; browser: Browser; close: () => Promise<void>; version: string }> {
-  const b = await launchLocalBrowser(true);
-  const page = await b.context.newPage();
-  await load(page, port);
-  return { page, browser: b.browser, close: b.close, version: b.browser.version() };
-}
+/** The in-page harness, as `window.bench`. */
+const importBench = (page: Page) => importInPage(page, 'tools/bench/page.ts', 'bench');
 
-async function load(page: Page, port: number, reload = false): Promise<void> {
-  if (reload) await page.reload();
-  else await page.goto(`http://localhost:${port}/?autoload=0`);
-  await page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function', null, { timeout: 180_000 });
-  await page.evaluate(async (url) => {
-    (window as unknown as { bench: unknown }).bench = await import(/* @vite-ignore */ url);
-  }, PAGE_MODULE);
+async function openPage(serverUrl: string): Promise<{ page: Page; browser: Browser; close: () => Promise<void>; version: string }> {
+  const b = await openLibraryPage(`${serverUrl}?autoload=0`, { readyTimeoutMs: READY_TIMEOUT_MS });
+  await importBench(b.page);
+  return { page: b.page, browser: b.browser, close: b.close, version: b.browser.version() };
 }
 
 /** Calls an export of tools/bench/page.ts in the page. */
@@ -93,7 +87,7 @@ function call<K extends keyof typeof PageApi>(page: Page, fn: K, ...args: Parame
   return page.evaluate(({ fn, args }) => (window as unknown as { bench: Record<string, (...a: unknown[]) => unknown> }).bench[fn]!(...args), { fn, args: args as unknown[] }) as never;
 }
 
-function stageP50(timings: { decodeMs: number; preprocessMs: number; inferenceMs: number; totalMs: number }[]) {
+function stageP50(timings: StageTimings[]) {
   if (!timings.length) return undefined;
   const p = (k: keyof (typeof timings)[number]) => percentile(timings.map((t) => t[k]), 50);
   return { decodeMs: p('decodeMs'), preprocessMs: p('preprocessMs'), inferenceMs: p('inferenceMs'), totalMs: p('totalMs') };
@@ -110,18 +104,13 @@ function machineInfo(browser: string, gpu: string, isolated: boolean, quick: boo
 }
 
 export async function runBench(images: string[], opts: BenchOptions): Promise<BenchReport> {
-  const vite = await createServer({
-    configFile: join(ROOT, 'vite.config.ts'),
+  const vite = await startDevServer({
     // Own optimizer cache: the extra pre-bundled deps below must not re-optimize the e2e tests' cache.
     cacheDir: join(ROOT, 'node_modules', '.vite-bench'),
     // Known up front, so Vite never re-optimizes mid-run (that would load a second tfjs into the page).
     optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'nsfwjs/core'] },
-    server: { port: 0, hmr: false, watch: null },
-    logLevel: 'error',
   });
-  await vite.listen();
-  const port = (vite.httpServer!.address() as { port: number }).port;
-  const files = images.map((p) => toBase64(new Uint8Array(readFileSync(p))));
+  const files = images.map((p) => bytesToBase64(readFileSync(p)));
   const slots = benchSlots(opts.quick);
   const runs: BenchRun[] = [];
   const notes: string[] = [];
@@ -135,11 +124,12 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
     // 1. Cold start, library classify configurations (GPU ones only in the full run: tens of seconds each).
     const cold = new Map<string, { net: number; cached: number; backend: string }>();
     for (const s of slots.filter((s) => s.kind === 'classify' && (!opts.quick || !isGpu(s)))) {
-      const { page, close } = await openPage(port);
+      const { page, close } = await openPage(vite.url);
       try {
         const args = [s.engine, s.backend, files[0]!, s.threads ?? ORT_THREADS] as const;
         const net = await call(page, 'coldStart', ...args);
-        await load(page, port, true);
+        await reloadLibraryPage(page, READY_TIMEOUT_MS);
+        await importBench(page);
         const cached = await call(page, 'coldStart', ...args);
         cold.set(s.id, { net: net.ms, cached: cached.ms, backend: net.backend });
         opts.log(`${s.id}: cold start ${net.ms.toFixed(0)} ms (network), ${cached.ms.toFixed(0)} ms (Cache API) on ${net.backend}${net.error ? ` — ${net.error}` : ''}`);
@@ -149,8 +139,8 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
     }
 
     // 2. Steady state: pages A and B, every slot on every image (GPU slots on the first few).
-    const pageA = await openPage(port);
-    const pageB = await openPage(port);
+    const pageA = await openPage(vite.url);
+    const pageB = await openPage(vite.url);
     browserVersion = pageA.version;
     try {
       const t0 = Date.now();
@@ -176,8 +166,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
           for (const [id, t] of Object.entries(r.timings)) timings.get(id)!.push(t);
         }
         if (a.ortTensor) {
-          const buf = Buffer.from(a.ortTensor, 'base64');
-          ortTensors.push(new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4).slice());
+          ortTensors.push(base64ToFloat32(a.ortTensor));
         }
         if (i === 0 || (i + 1) % 10 === 0 || i === files.length - 1) opts.log(`steady state: ${i + 1}/${files.length} images`);
       }
@@ -206,7 +195,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
         ...(await call(pageB.page, 'batch', [{ engine: 'ort', backend: 'wasm' }], files.slice(0, 16), sizes, reps)).map((r) => ({ ...r, page: 'B' as const })),
       ];
       for (const r of batches) {
-        const [engine] = r.key.split('/') as ['ort' | 'tfjs'];
+        const [engine] = r.key.split('/') as [EngineName];
         const threads = engine === 'ort' ? (r.page === 'A' ? ORT_THREADS : 1) : 1;
         const kind = r.method === 'classifyBatch' ? 'batch' : 'sequential';
         const name = `${kind === 'batch' ? 'batch' : 'classify loop'} ${engine}/wasm${engine === 'ort' ? `-${threads}t` : ''} x${r.size}`;
@@ -217,7 +206,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
           ...(r.available ? { throughputPerS: (r.size * r.callMs.length) / (total / 1000) } : { available: false, note: r.note ?? '' }),
         });
       }
-      const hits = await call(pageA.page, 'cacheHit', ['tfjs', 'ort'], files.slice(0, opts.quick ? 5 : 20));
+      const hits = await call(pageA.page, 'cacheHit', [...ENGINES], files.slice(0, opts.quick ? 5 : 20));
       cacheHit = hits.map((h) => ({
         engine: h.engine, images: h.hitMs.length, hitP50Ms: percentile(h.hitMs, 50), hitP95Ms: percentile(h.hitMs, 95), missP50Ms: percentile(h.missMs, 50),
         readP50Ms: percentile(h.readMs, 50), hashP50Ms: percentile(h.hashMs, 50), fileKbP50: percentile(h.kb, 50),
@@ -229,7 +218,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
     }
 
     // 4. Main-thread responsiveness in a fresh page, each window traced (devtools.timeline).
-    const pageC = await openPage(port);
+    const pageC = await openPage(vite.url);
     try {
       for (const mode of ['main', 'worker'] as const) {
         for (const engine of ['ort', 'tfjs'] as const) {

@@ -8,11 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright';
-import { createServer } from 'vite';
-import type { BackendName, ModelManifest } from '../../src/types.js';
-import { launchLocalBrowser } from '../browser/launch.js';
+import type { BackendName, EngineName, ModelManifest } from '../../src/types.js';
+import { openLibraryPage, startDevServer } from '../browser/harness.js';
+import { createInPage } from '../browser/page-classifier.js';
 import { loadServerModel } from '../server/model.js';
-import { createOnBackend, scoreInPage } from './page.js';
+import { scoreInPage } from './page.js';
 import { type Agreement, agreement } from './stats.js';
 
 export interface ParityConfig {
@@ -21,7 +21,7 @@ export interface ParityConfig {
 }
 
 export interface BrowserModel {
-  engine: 'ort' | 'tfjs';
+  engine: EngineName;
   /** URL served by the demo server (under public/), or a manifest object. */
   model: string | ModelManifest;
   baseUrl?: string;
@@ -52,7 +52,7 @@ export interface ParityOptions {
 
 export interface ParityRun extends Partial<Agreement> {
   model: string;
-  engine: 'ort' | 'tfjs';
+  engine: EngineName;
   backend: BackendName;
   preprocess: 'tensor' | 'canvas';
   status: 'pass' | 'fail' | 'unavailable';
@@ -142,7 +142,7 @@ async function runGroup(page: Page, group: ModelGroup, options: ParityOptions): 
     for (const backend of options.backends) {
       const base = { model: group.name, engine: bm.engine, backend } as const;
       try {
-        await createOnBackend(page, bm.model, backend, bm.baseUrl);
+        await createInPage(page, { model: bm.model, backends: [backend], cache: false, ...(bm.baseUrl ? { baseUrl: bm.baseUrl } : {}) });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         for (const preprocess of ['tensor', 'canvas'] as const) runs.push({ ...base, preprocess, status: 'unavailable', reason });
@@ -171,19 +171,16 @@ async function runGroup(page: Page, group: ModelGroup, options: ParityOptions): 
 }
 
 export async function runParity(options: ParityOptions): Promise<ParityReport> {
-  const vite = await createServer({ configFile: join(import.meta.dirname, '..', '..', 'vite.config.ts'), server: { port: 0, hmr: false, watch: null }, logLevel: 'error', clearScreen: false });
-  await vite.listen();
-  const address = vite.httpServer!.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const browser = await launchLocalBrowser(options.backends.includes('webgpu'));
+  const server = await startDevServer();
+  const browser = await openLibraryPage(`${server.url}?autoload=0`, { webgpu: options.backends.includes('webgpu') }).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
   try {
-    const page = await browser.context.newPage();
-    await page.goto(`http://localhost:${port}/?autoload=0`);
-    await page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function');
     const runs: ParityRun[] = [];
     let version = '';
     for (const group of options.groups) {
-      const result = await runGroup(page, group, options);
+      const result = await runGroup(browser.page, group, options);
       runs.push(...result.runs);
       version = result.version;
     }
@@ -200,7 +197,7 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
     };
   } finally {
     await browser.close();
-    await vite.close();
+    await server.close();
   }
 }
 
