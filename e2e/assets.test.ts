@@ -27,14 +27,14 @@ const cases: Case[] = [
     model: '/models/nsfw-mobilenet-v2-onnx/manifest.json',
     file: '**/wasm/ort/ort-wasm-simd-threaded.wasm',
     reply: { status: 200, contentType: 'text/html', body: HTML },
-    expected: /NO_BACKEND: .*wasm\/ort\/ort-wasm-simd-threaded\.wasm is an HTML page .*copy-assets.*options\.wasmPaths\.ort/,
+    expected: /NO_BACKEND: .*wasm\/ort\/ort-wasm-simd-threaded\.wasm is an HTML page .*copy-assets.*options\.wasm\.paths\.ort/,
   },
   {
     name: 'tfjs wasm binary is a Git LFS pointer',
     model: '/models/nsfw-mobilenet-v2/manifest.json',
     file: '**/wasm/tfjs/tfjs-backend-wasm-simd.wasm',
     reply: { status: 200, contentType: 'application/octet-stream', body: LFS },
-    expected: /NO_BACKEND: .*wasm\/tfjs\/tfjs-backend-wasm-simd\.wasm is a Git LFS pointer.*options\.wasmPaths\.tfjs/,
+    expected: /NO_BACKEND: .*wasm\/tfjs\/tfjs-backend-wasm-simd\.wasm is a Git LFS pointer.*options\.wasm\.paths\.tfjs/,
   },
   {
     name: 'ORT wasm binary missing (404)',

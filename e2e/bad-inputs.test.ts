@@ -95,7 +95,7 @@ describe.skipIf(!hasSharedData)(`bad and tricky inputs (${hasSharedData ? 'share
 
   test('non-image values and unusable objects reject with typed errors', async () => {
     const codes = await demo().page.evaluate(async () => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       const code = async (fn: () => Promise<unknown>) => fn().then(() => 'resolved', (e: { code?: string }) => e.code ?? 'untyped');
       const closed = await createImageBitmap(new ImageData(4, 4));
       closed.close();
@@ -124,7 +124,7 @@ describe.skipIf(!hasSharedData)(`bad and tricky inputs (${hasSharedData ? 'share
 
   test('dispose: later calls reject with DISPOSED', async () => {
     const code = await demo().page.evaluate(async () => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       await clf.dispose();
       await clf.dispose(); // idempotent
       return clf.classifyTensor(new Float32Array(3 * 224 * 224)).then(() => 'resolved', (e: { code?: string }) => e.code);

@@ -16,7 +16,7 @@ describe.skipIf(!hasSharedData)(`result cache (${hasSharedData ? 'real photos' :
   test('a repeated file is a hit: identical scores, cached: true, no extra inference', async () => {
     await createInPage(demo().page, { model: MODEL, backends: ['wasm'] });
     const out = await demo().page.evaluate(async () => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       const get = async (p: string) => (await fetch(`/shared-data/photos/${p}`)).blob();
       const cat = await get('cat_chelsea.png');
       const first = await clf.classify(cat);
@@ -35,7 +35,7 @@ describe.skipIf(!hasSharedData)(`result cache (${hasSharedData ? 'real photos' :
   test('canvas inputs are keyed by their pixels', async () => {
     await createInPage(demo().page, { model: MODEL, backends: ['wasm'] });
     const out = await demo().page.evaluate(async () => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       const bitmap = await createImageBitmap(await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob());
       const canvas = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height });
       canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
@@ -51,7 +51,7 @@ describe.skipIf(!hasSharedData)(`result cache (${hasSharedData ? 'real photos' :
   test('eviction is least-recently-used, and cache: false never caches', async () => {
     await createInPage(demo().page, { model: MODEL, backends: ['wasm'], cache: { maxEntries: 2 } });
     const lru = await demo().page.evaluate(async () => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       const get = async (p: string) => (await fetch(`/shared-data/photos/${p}`)).blob();
       const [a, b, c] = await Promise.all(['apple_red.jpg', 'orange_fruit.jpg', 'house_finch.jpeg'].map(get));
       const seq = [a, b, a, c, a, b]; // c evicts b (least recently used), so b misses again at the end
@@ -63,7 +63,7 @@ describe.skipIf(!hasSharedData)(`result cache (${hasSharedData ? 'real photos' :
 
     await createInPage(demo().page, { model: MODEL, backends: ['wasm'], cache: false });
     const off = await demo().page.evaluate(async () => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       const img = await (await fetch('/shared-data/photos/apple_red.jpg')).blob();
       const r = [(await clf.classify(img)).cached, (await clf.classify(img)).cached];
       return { r, stats: clf.stats() };

@@ -15,7 +15,7 @@ describe.skipIf(!hasSharedData)(`concurrency (${hasSharedData ? 'real photos' : 
     await createInPage(demo().page, { model: imagenetManifest(), backends: ['wasm'], baseUrl: '/shared-data/models/', cache: false });
     const photos = photoNames().slice(0, 8);
     const out = await demo().page.evaluate(async (names) => {
-      const clf = (window as unknown as { testClassifier: import('../src/classifier.js').Classifier }).testClassifier;
+      const clf = (window as unknown as { testClassifier: import('../src/index.js').Classifier }).testClassifier;
       const blobs = await Promise.all(names.map(async (n) => (await fetch(`/shared-data/photos/${n}`)).blob()));
       const alone: string[] = [];
       for (const b of blobs) {

@@ -27,7 +27,7 @@ describe('init deadline', () => {
       expect(out.threads).toBe(2);
       expect(loads).toBeGreaterThan(1); // the worker did ask for its script
       expect(out.backend).toBe('webgl');
-      expect(out.fallbacks).toEqual([{ backend: 'wasm', reason: expect.stringMatching(/did not start within 4000 ms \(option initTimeoutMs\)/) }]);
+      expect(out.fallbacks).toEqual([{ backend: 'wasm', reason: expect.stringMatching(/did not start within 4000 ms \(option selection.initTimeoutMs\)/) }]);
       expect(out.ms).toBeGreaterThanOrEqual(4000);
     } finally {
       await session.close();

@@ -31,7 +31,7 @@ describe('model tiers', () => {
       await w.testClassifier?.dispose();
       const fetches = () => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(large)).length;
       const before = fetches();
-      const clf = await window.inpageClassifier.createClassifier({ model: models, latencyBudgetMs, backends: ['wasm'], rememberBackend });
+      const clf = await window.inpageClassifier.createClassifier({ tiers: { models, latencyBudgetMs }, backends: ['wasm'], selection: { remember: rememberBackend } });
       const largeFetches = fetches() - before;
       w.testClassifier = clf;
       const canvas = document.createElement('canvas');
@@ -108,12 +108,15 @@ describe('model tiers', () => {
       const attempt = (o: Parameters<typeof window.inpageClassifier.createClassifier>[0]) =>
         window.inpageClassifier.createClassifier(o).then(() => 'resolved', (e: Error & { code?: string }) => `${e.code ?? e.name}: ${e.message}`);
       return {
+        // The deprecated form (a model list) and the grouped one are checked alike.
         empty: await attempt({ model: [] }),
+        emptyTiers: await attempt({ tiers: { models: [] } }),
         budget: await attempt({ model: ['/models/nsfw-mobilenet-v2/manifest.json'], latencyBudgetMs: -1 }),
         allFail: await attempt({ model: ['/models/none-a/manifest.json', '/models/none-b/manifest.json'], backends: ['wasm'] }),
       };
     });
     expect(out.empty).toMatch(/^TypeError: .*at least one/);
+    expect(out.emptyTiers).toMatch(/^TypeError: options.tiers.models must list at least one/);
     expect(out.budget).toMatch(/^TypeError: .*latencyBudgetMs must be a positive number/);
     // The last tier's own code (the dev server answers a missing file with its HTML page), and every tier's story.
     expect(out.allFail).toMatch(/^MANIFEST_INVALID: No model tier could start: .*none-a.*failed.*returned HTML.*none-b.*failed/);

@@ -50,7 +50,7 @@ describe.skipIf(!hasSharedData)(`worker mode (${hasSharedData ? 'real photos' : 
       const worker = await createClassifier({ ...opts, worker: true, onProgress: (p) => progress.push(p.phase) });
       (window.workerTest ??= {})[engine] = { page, worker };
       return {
-        isPageClassifier: worker instanceof window.inpageClassifier.Classifier,
+        isPageClassifier: worker.constructor === page.constructor,
         workerScriptLoaded: scripts() > scriptsBefore,
         progress,
         facts: [page, worker].map((c) => ({ backend: c.backend, engine: c.engine, labels: [...c.labels], manifest: c.manifest, fallbacks: [...c.fallbacks], wasm: c.capabilities.find((x) => x.backend === 'wasm'), selected: c.selection.candidates.find((x) => x.status === 'selected')?.backend })),

@@ -1,14 +1,19 @@
 /**
  * Everything every entry point exports besides `createClassifier` (which
- * differs only in the engines it can reach). Internals stay unexported.
+ * differs only in the engines it can reach). The classifier implementations
+ * stay internal: callers get the {@link Classifier} interface.
  */
-export { Classifier } from './classifier.js';
-export type { ImageClassifier } from './image-classifier.js';
+export type { Classifier } from './classifier-api.js';
 export { ClassifierError, isClassifierError } from './errors.js';
 export type { ClassifierErrorCode, ClassifierErrorOptions } from './errors.js';
-export type { ClassifierOptions, InputLimits } from './options.js';
-export { DEFAULT_LIMITS, DEFAULT_MODEL_PATH, DEFAULT_ONNX_MODEL_PATH } from './options.js';
+export type { BackendChange } from './backends/failover.js';
+export type {
+  CacheOptions, CallOptions, ClassifierOptions, InputLimits, ModelCacheOptions, ModelSource, PreprocessingOptions, Resampling, SelectionOptions, TierOptions, WasmOptions,
+} from './options.js';
+export { DEFAULT_LIMITS } from './options.js';
 export { validateManifest } from './manifest/schema.js';
 export { clearSelectionCache } from './backends/remember.js';
 export type * from './types.js';
-export type { BackendChange } from './backends/failover.js';
+
+/** @deprecated the same interface, now named {@link Classifier} (removed in 0.3) */
+export type ImageClassifier = import('./classifier-api.js').Classifier;

@@ -43,7 +43,7 @@ export function withDeadline<T>(work: Promise<T>, deadline: Deadline, onTimeout?
         cleanup();
         const substitute = onTimeout?.();
         if (substitute !== undefined) resolve(substitute);
-        else reject(new ClassifierError('TIMEOUT', `No result within ${timeoutMs} ms (option timeoutMs); the work continues in the background and fills the cache.`, { details: { timeoutMs } }));
+        else reject(new ClassifierError('TIMEOUT', `No result within ${timeoutMs} ms (option timeoutMs, or calls.timeoutMs); the work continues in the background and fills the cache.`, { details: { timeoutMs } }));
       }, timeoutMs);
     }
     work.then(

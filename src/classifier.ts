@@ -1,19 +1,23 @@
 /**
- * createClassifier wires the stages: input → decode → preprocess → cache
- * lookup → engine → postprocess → result. Each stage lives in its own module;
- * this file only connects them, queues calls and owns the lifecycle.
+ * The classifier in the page: wires the stages for each call — identify the
+ * input (a Blob's bytes, or its drawn pixels) → the cache stage
+ * (`ResultCache.fetch`: fresh hit, shared in-flight work or stale answer) →
+ * on a miss, decode → preprocess → engine → postprocess — and owns the queue
+ * and the lifecycle. Each stage lives in its own module; this file only
+ * connects them. Created by `createClassifier` (create.ts); the worker mode
+ * runs one of these inside its worker.
  */
 import { type BackendChange, ResilientEngine } from './backends/failover.js';
-import { ResultCache } from './cache/result-cache.js';
+import { type FetchSource, ResultCache, type Scored } from './cache/result-cache.js';
 import { throwIfAborted, withDeadline } from './call-control.js';
 import type { Engine } from './engines/engine.js';
 import { concatFloats } from './bytes.js';
 import { ClassifierError } from './errors.js';
-import type { ImageClassifier } from './image-classifier.js';
+import type { Classifier } from './classifier-api.js';
 import { atInputIndex, checkImageList, decodeEncoded, describeValue, isBlob, readBlob, toDrawable } from './input/decode.js';
 import type { LoadedModel } from './manifest/load.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_TOP_K, positiveInteger, type ResolvedOptions } from './options.js';
-import { CanvasPreprocessor } from './preprocess/canvas.js';
+import { CanvasPreprocessor, type Pixels } from './preprocess/canvas.js';
 import { pixelsToTensor } from './preprocess/tensor.js';
 import { applyActivation, topK } from './postprocess/scores.js';
 import { SerialQueue } from './queue.js';
@@ -23,48 +27,59 @@ import type {
 
 const now = () => performance.now();
 
-/** What the queued work produces; each caller turns it into its own result (its topK). */
-interface Computed {
-  scores: Float32Array;
-  cached: boolean;
-  warnings: string[];
-  timings: Omit<ClassificationResult['timings'], 'totalMs'>;
-}
-const NO_TIMINGS = { decodeMs: 0, preprocessMs: 0, inferenceMs: 0 };
+type StageTimings = Omit<ClassificationResult['timings'], 'totalMs'>;
+const NO_TIMINGS: StageTimings = { decodeMs: 0, preprocessMs: 0, inferenceMs: 0 };
 
-/** One input decoded and preprocessed: its tensor, or its cached scores. */
-type Prepared = { key: string | null; warnings: string[]; decodeMs: number; preprocessMs: number } & ({ tensor: Float32Array; hit?: undefined } | { hit: Float32Array; tensor?: undefined });
+/** What one computation produces (and the cache keeps, less the timings). */
+interface Computed extends Scored {
+  timings: StageTimings;
+}
 
 /**
- * A loaded model on a working backend. Create with {@link createClassifier}.
- * Dispatches `backendchange` (a CustomEvent whose `detail` is
+ * An input as the cache stage sees it: its key, and what the computation
+ * needs on a miss — the encoded bytes (decoded only then), or the pixels
+ * already drawn to key it (canvases, bitmaps, frames, ImageData).
+ */
+type Identified = { key: string | null; input: ImageInput } & (
+  /** `bytes` null: the Blob's key was known and cached, so it was not read (read on a miss only). */
+  | { blob: Blob; bytes: Uint8Array | null; pixels?: undefined }
+  | { blob?: undefined; pixels: Pixels; warnings: string[]; decodeMs: number; preprocessMs: number }
+);
+
+/** Tier selection's record for a classifier it chose: kept here, out of the public surface. */
+const tierSelections = new WeakMap<PageClassifier, TierSelection>();
+
+/** Called by tiers.ts once this classifier's model is chosen (`stats().tiers`). */
+export function recordTierSelection(clf: PageClassifier, tiers: TierSelection): void {
+  tierSelections.set(clf, tiers);
+}
+
+/**
+ * A loaded model on a working backend (the {@link Classifier} interface, in
+ * the page). Dispatches `backendchange` (a CustomEvent whose `detail` is
  * `{ from, to, reason }`) when a lost GPU moves it to another backend.
  */
-export class Classifier extends EventTarget implements ImageClassifier {
+export class PageClassifier extends EventTarget implements Classifier {
   readonly #model: LoadedModel;
   readonly #engine: ResilientEngine;
   readonly #options: ResolvedOptions;
-  readonly #cache: ResultCache | null;
+  readonly #cache: ResultCache;
   readonly #canvas: CanvasPreprocessor;
   readonly #queue = new SerialQueue();
   /**
-   * Encoded inputs being computed, by cache key: identical concurrent calls share one
-   * computation; it is skipped (if not started) only when every caller sharing it aborted.
+   * Content keys of the Blobs already read. A Blob's bytes never change, so a
+   * File classified again (the same object) is a lookup, not a read and a
+   * hash; another object with the same bytes still hits the cache by content.
    */
-  readonly #inflight = new Map<string, { work: Promise<Computed>; signals: (AbortSignal | undefined)[] }>();
+  readonly #blobKeys = new WeakMap<Blob, string>();
   #runs = 0;
-  #tiers: TierSelection | null = null;
   #disposed = false;
 
   readonly #fallbacks: BackendFallback[];
-  /** What the probes found for each backend (hardware or emulated GPU, WASM SIMD/threads). */
   readonly capabilities: readonly BackendCapability[];
-  /** The WebGPU adapter, if there is one (`isFallbackAdapter` true for SwiftShader). */
   readonly adapter: AdapterInfo | null;
-  /** How the backend was chosen: every candidate with its class, status, measured ms or reason. */
   readonly selection: BackendSelection;
 
-  /** @internal use createClassifier */
   constructor(init: {
     model: LoadedModel; engine: Engine; restart: (exclude: BackendName[]) => Promise<Engine>; options: ResolvedOptions;
     fallbacks: BackendFallback[]; capabilities: BackendCapability[]; adapter: AdapterInfo | null; selection: BackendSelection;
@@ -73,15 +88,15 @@ export class Classifier extends EventTarget implements ImageClassifier {
     this.#model = init.model;
     this.#engine = new ResilientEngine(init.engine, init.restart, (change) => this.#backendChanged(change));
     this.#options = init.options;
-    this.#cache = init.options.cacheEntries > 0 ? new ResultCache(init.options.cacheEntries, init.options.cacheTtlMs) : null;
-    this.#canvas = new CanvasPreprocessor(init.model.manifest.input, init.options.background, init.options.resampling);
+    // With the cache off it stores nothing but still shares identical files in flight.
+    this.#cache = new ResultCache(init.options.cache.maxEntries, init.options.cache.ttlMs);
+    this.#canvas = new CanvasPreprocessor(init.model.manifest.input, init.options.preprocessing.background, init.options.preprocessing.resampling);
     this.#fallbacks = [...init.fallbacks];
     this.capabilities = Object.freeze([...init.capabilities]);
     this.adapter = init.adapter;
     this.selection = init.selection;
   }
 
-  /** The backend actually running the model (changes if a GPU is lost at run time). */
   get backend(): BackendName {
     return this.#engine.current.backend;
   }
@@ -90,7 +105,6 @@ export class Classifier extends EventTarget implements ImageClassifier {
     return this.#engine.current.engine;
   }
 
-  /** Backends not in use, with the reason each was skipped (or lost at run time). */
   get fallbacks(): readonly BackendFallback[] {
     return Object.freeze([...this.#fallbacks]);
   }
@@ -101,7 +115,6 @@ export class Classifier extends EventTarget implements ImageClassifier {
     this.dispatchEvent(new CustomEvent<BackendChange>('backendchange', { detail: change }));
   }
 
-  /** The validated manifest (defaults filled in). */
   get manifest(): Readonly<ModelManifest> {
     return this.#model.manifest;
   }
@@ -114,10 +127,14 @@ export class Classifier extends EventTarget implements ImageClassifier {
     if (this.#disposed) throw new ClassifierError('DISPOSED', 'This classifier was disposed; create a new one with createClassifier().');
   }
 
-  #result(done: Computed, options: ClassifyOptions, start: number, extra: { cached?: boolean; stale?: boolean } = {}): ClassificationResult {
+  #result(value: Computed | Scored, source: FetchSource, options: ClassifyOptions, start: number): ClassificationResult {
     const k = options.topK ?? DEFAULT_TOP_K;
-    const timings = { ...done.timings, totalMs: now() - start };
-    return { top: topK(done.scores, this.#model.labels, k), scores: Float32Array.from(done.scores), backend: this.backend, engine: this.engine, cached: extra.cached ?? done.cached, stale: extra.stale ?? false, timings, warnings: done.warnings };
+    // Only work this call waited for has stage timings: a cache answer ran none.
+    const stages = 'timings' in value && (source === 'computed' || source === 'shared') ? value.timings : NO_TIMINGS;
+    return {
+      top: topK(value.scores, this.#model.labels, k), scores: Float32Array.from(value.scores), backend: this.backend, engine: this.engine,
+      cached: source !== 'computed', stale: source === 'stale', timings: { ...stages, totalMs: now() - start }, warnings: [...value.warnings],
+    };
   }
 
   /** `batch` concatenated tensors in, one probability vector per image out. */
@@ -130,102 +147,114 @@ export class Classifier extends EventTarget implements ImageClassifier {
 
   /** Refuses work beyond `maxQueue` waiting tasks (`tasks` about to be queued). */
   #admit(tasks = 1): void {
-    if (this.#queue.pending + tasks > this.#options.maxQueue) {
-      throw new ClassifierError('QUEUE_FULL', `${this.#queue.pending} calls are already waiting (option maxQueue = ${this.#options.maxQueue}); retry later or raise maxQueue.`, {
-        details: { pending: this.#queue.pending, maxQueue: this.#options.maxQueue },
+    const { maxQueue } = this.#options.calls;
+    if (this.#queue.pending + tasks > maxQueue) {
+      throw new ClassifierError('QUEUE_FULL', `${this.#queue.pending} calls are already waiting (option calls.maxQueue = ${maxQueue}); retry later or raise calls.maxQueue.`, {
+        details: { pending: this.#queue.pending, maxQueue },
       });
     }
   }
 
   /**
-   * Decode and preprocess one input into the model's tensor, or find its
-   * result in the cache where only the pixels can key it (canvases, bitmaps,
-   * frames).
+   * The cache key of an input. A Blob is keyed by its bytes (read and hashed
+   * outside the queue, once per Blob object). Any other input is drawn first, in the queue (the
+   * canvas is shared), and keyed by its pixels, which the computation then
+   * reuses; with the cache off it needs no key.
    */
-  async #prepare(input: ImageInput, bytes: Uint8Array | null, key: string | null): Promise<Prepared> {
+  async #identify(input: ImageInput): Promise<Identified> {
+    if (isBlob(input)) {
+      const known = this.#blobKeys.get(input);
+      if (known && this.#cache.has(known)) return { input, blob: input, bytes: null, key: known };
+      const bytes = await readBlob(input, this.#options.limits);
+      const key = await ResultCache.key(this.#model.id, bytes);
+      this.#blobKeys.set(input, key);
+      return { input, blob: input, bytes, key };
+    }
+    this.#admit();
+    return this.#queue.run(async () => {
+      this.#assertLive();
+      const t0 = now();
+      const drawable = await toDrawable(input, this.#options.limits);
+      try {
+        const decoded = now();
+        const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
+        const drawn = now();
+        const key = this.#cache.enabled ? await ResultCache.key(this.#model.id, pixels.data) : null;
+        return { input, pixels, key, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: drawn - decoded };
+      } finally {
+        drawable.release();
+      }
+    });
+  }
+
+  /** On a miss: the model tensor of an identified input (decoding its bytes first). Runs in the queue. */
+  async #tensorOf(id: Identified): Promise<{ tensor: Float32Array; warnings: string[]; decodeMs: number; preprocessMs: number }> {
+    const { input } = this.#model.manifest;
+    if (id.pixels) {
+      const t0 = now();
+      const tensor = pixelsToTensor(id.pixels.data, id.pixels.width, id.pixels.height, input);
+      return { tensor, warnings: id.warnings, decodeMs: id.decodeMs, preprocessMs: id.preprocessMs + now() - t0 };
+    }
     const t0 = now();
-    const drawable = bytes ? await decodeEncoded(bytes, this.#options.limits) : await toDrawable(input, this.#options.limits);
+    // Not read yet only if its cache entry was evicted or expired since it was identified.
+    const bytes = id.bytes ?? (await readBlob(id.blob, this.#options.limits));
+    const drawable = await decodeEncoded(bytes, this.#options.limits);
     try {
       const decoded = now();
       const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
-      let cacheKey = key;
-      if (!cacheKey && this.#cache) {
-        cacheKey = await ResultCache.key(this.#model.id, pixels.data);
-        const hit = this.#cache.get(cacheKey);
-        if (hit) return { hit, key: cacheKey, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: now() - decoded };
-      }
-      const tensor = pixelsToTensor(pixels.data, pixels.width, pixels.height, this.#model.manifest.input);
-      return { tensor, key: cacheKey, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: now() - decoded };
+      const tensor = pixelsToTensor(pixels.data, pixels.width, pixels.height, input);
+      return { tensor, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: now() - decoded };
     } finally {
       drawable.release();
     }
   }
 
-  /** The queued part of classify: decode, preprocess, pixel-keyed cache, inference. */
-  async #compute(input: ImageInput, bytes: Uint8Array | null, key: string | null, signals: readonly (AbortSignal | undefined)[]): Promise<Computed> {
-    this.#assertLive();
-    // Every caller aborted while waiting: skip the work.
-    if (signals.every((s) => s?.aborted)) throwIfAborted(signals[0]);
-    const [done] = await this.#run([await this.#prepare(input, bytes, key)]);
-    return done!;
-  }
-
-  /** One inference run for every prepared tensor (cache hits pass through); results cached. */
-  async #run(prepared: readonly Prepared[]): Promise<Computed[]> {
-    const tensors = prepared.flatMap((p) => (p.tensor ? [p.tensor] : []));
+  /** One inference run for several identified inputs; results in their order. Runs in the queue. */
+  async #computeAll(ids: readonly Identified[], indexes?: readonly number[]): Promise<Computed[]> {
+    const prepared = [];
+    for (const [k, id] of ids.entries()) {
+      prepared.push(await this.#tensorOf(id).catch((error: unknown) => Promise.reject(indexes ? atInputIndex(error, indexes[k]!) : error)));
+    }
     const t0 = now();
-    const scores = tensors.length ? await this.#infer(tensors.length === 1 ? tensors[0]! : concatFloats(tensors), tensors.length) : [];
+    const tensors = prepared.map((p) => p.tensor);
+    const scores = await this.#infer(tensors.length === 1 ? tensors[0]! : concatFloats(tensors), tensors.length);
     // A batch's run time, shared out evenly between its images.
-    const inferenceMs = (now() - t0) / Math.max(1, tensors.length);
-    let next = 0;
-    return prepared.map((p) => {
-      const timings = { decodeMs: p.decodeMs, preprocessMs: p.preprocessMs };
-      if (p.hit) return { scores: p.hit, cached: true, warnings: p.warnings, timings: { ...timings, inferenceMs: 0 } };
-      const s = scores[next++]!;
-      if (p.key) this.#cache?.set(p.key, s);
-      return { scores: s, cached: false, warnings: p.warnings, timings: { ...timings, inferenceMs } };
-    });
+    const inferenceMs = (now() - t0) / tensors.length;
+    return prepared.map((p, k) => ({ scores: scores[k]!, warnings: p.warnings, timings: { decodeMs: p.decodeMs, preprocessMs: p.preprocessMs, inferenceMs } }));
   }
 
-  /** Encoded inputs are read and hashed before queueing: the key finds cache hits and repeats. */
-  async #read(input: ImageInput): Promise<{ bytes: Uint8Array | null; key: string | null }> {
-    const bytes = isBlob(input) ? await readBlob(input, this.#options.limits) : null;
-    return { bytes, key: bytes ? await ResultCache.key(this.#model.id, bytes) : null };
+  #deadline(options: ClassifyOptions, start: number): { signal: AbortSignal | undefined; timeoutMs: number | undefined; allowStale: boolean } {
+    const timeoutMs = options.timeoutMs ?? this.#options.calls.timeoutMs;
+    return {
+      signal: options.signal,
+      // The deadline counts from the call, so reading and hashing are inside it.
+      timeoutMs: timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (now() - start)),
+      allowStale: options.fallbackToCache ?? this.#options.cache.fallbackToCache,
+    };
   }
 
   /**
    * Classifies one image. Calls may overlap: they are queued (at most
-   * `maxQueue`) and each gets its own result; identical files in flight are
-   * computed once.
+   * `calls.maxQueue`) and each gets its own result; identical images in
+   * flight are computed once.
    * @throws ClassifierError UNSUPPORTED_INPUT, INPUT_TOO_LARGE, DECODE_FAILED, QUEUE_FULL, ABORTED, TIMEOUT, BACKEND_LOST, INFERENCE_FAILED, DISPOSED
    */
   async classify(input: ImageInput, options: ClassifyOptions = {}): Promise<ClassificationResult> {
     this.#assertLive();
     const start = now();
-    const { signal } = options;
-    throwIfAborted(signal);
-    const deadline = { signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs };
-    // A fresh cache hit, or the same file already in flight, answers without queueing.
-    const { bytes, key } = await this.#read(input);
-    const fresh = key ? this.#cache?.get(key) : undefined;
-    if (fresh) return this.#result({ scores: fresh, cached: true, warnings: [], timings: NO_TIMINGS }, options, start);
-    const fallback = () => {
-      const old = (options.fallbackToCache ?? this.#options.fallbackToCache) && key ? this.#cache?.getStale(key) : undefined;
-      return old ? this.#result({ scores: old.scores, cached: true, warnings: [], timings: NO_TIMINGS }, options, start, { stale: true }) : undefined;
-    };
-    const shared = key ? this.#inflight.get(key) : undefined;
-    if (shared) {
-      shared.signals.push(signal);
-      return withDeadline(shared.work.then((done) => this.#result(done, options, start, { cached: true })), deadline, fallback);
-    }
-    this.#admit();
-    const signals = [signal];
-    const work = this.#queue.run(() => this.#compute(input, bytes, key, signals));
-    if (key) {
-      this.#inflight.set(key, { work, signals });
-      void work.then(() => this.#inflight.delete(key), () => this.#inflight.delete(key));
-    }
-    return withDeadline(work.then((done) => this.#result(done, options, start)), deadline, fallback);
+    throwIfAborted(options.signal);
+    const id = await withDeadline(this.#identify(input), { signal: options.signal });
+    this.#assertLive();
+    const { value, source } = await this.#cache.fetch(id.key, (signals) => {
+      this.#admit();
+      return this.#queue.run(async () => {
+        this.#assertLive();
+        // Every caller sharing this work aborted while it waited: skip it.
+        if (signals.every((s) => s?.aborted)) throwIfAborted(signals[0]);
+        return (await this.#computeAll([id]))[0]!;
+      });
+    }, this.#deadline(options, start));
+    return this.#result(value, source, options, start);
   }
 
   /**
@@ -234,13 +263,8 @@ export class Classifier extends EventTarget implements ImageClassifier {
    * see docs/benchmarks.md). Results come back in input order. All or
    * nothing: the first bad input rejects the call with its own error code,
    * its position in `details.index`; classify each image for per-image errors.
-   * Cache hits and repeated files in the batch cost no inference.
-   * @throws ClassifierError as {@link Classifier.classify}, with `details.index`
-   * @example
-   * ```ts
-   * const results = await clf.classifyBatch([...fileInput.files], { batchSize: 8 });
-   * results.forEach((r, i) => console.log(fileInput.files[i].name, r.top[0].label));
-   * ```
+   * Cache hits, repeated images and images already in flight cost no inference.
+   * @throws ClassifierError as {@link PageClassifier.classify}, with `details.index`
    */
   async classifyBatch(inputs: readonly ImageInput[], options: ClassifyBatchOptions = {}): Promise<ClassificationResult[]> {
     this.#assertLive();
@@ -249,38 +273,37 @@ export class Classifier extends EventTarget implements ImageClassifier {
     const start = now();
     const { signal } = options;
     throwIfAborted(signal);
-    const read = await Promise.all(inputs.map((input: ImageInput, index) => this.#read(input).catch((error: unknown) => Promise.reject(atInputIndex(error, index)))));
-    const done: Computed[] = [];
-    const todo: number[] = [];
-    const firstOfKey = new Map<string, number>();
-    read.forEach(({ key }, i) => {
-      const fresh = key ? this.#cache?.get(key) : undefined;
-      if (fresh) done[i] = { scores: fresh, cached: true, warnings: [], timings: NO_TIMINGS };
-      else if (!key || !firstOfKey.has(key)) {
-        if (key) firstOfKey.set(key, i);
-        todo.push(i);
-      }
-    });
-    const chunks = Array.from({ length: Math.ceil(todo.length / batchSize) }, (_, c) => todo.slice(c * batchSize, (c + 1) * batchSize));
-    this.#admit(chunks.length);
+    const ids = await withDeadline(Promise.all(inputs.map((input: ImageInput, index) => this.#identify(input).catch((error: unknown) => Promise.reject(atInputIndex(error, index))))), { signal });
+    this.#assertLive();
+    // Each image through the cache stage; the misses it hands back are computed below, in chunks.
+    const misses: { index: number; settle: (work: Promise<Computed>) => void }[] = [];
+    const deadline = this.#deadline(options, start);
+    const answers = ids.map((id, index) => this.#cache.fetch(id.key, () => new Promise<Computed>((resolve, reject) => {
+      misses.push({ index, settle: (work) => void work.then(resolve, reject) });
+    }), deadline));
+    const chunks = Array.from({ length: Math.ceil(misses.length / batchSize) }, (_, c) => misses.slice(c * batchSize, (c + 1) * batchSize));
     // One queued task per chunk, so other callers' work can run between chunks.
-    const work = Promise.all(chunks.map((chunk) => this.#queue.run(async () => {
+    const run = (chunk: typeof misses) => this.#queue.run(async () => {
       this.#assertLive();
       throwIfAborted(signal);
-      const prepared: Prepared[] = [];
-      for (const i of chunk) prepared.push(await this.#prepare(inputs[i]!, read[i]!.bytes, read[i]!.key).catch((error: unknown) => Promise.reject(atInputIndex(error, i))));
-      (await this.#run(prepared)).forEach((computed, k) => (done[chunk[k]!] = computed));
-    }))).then(() => read.map(({ key }, i) => {
-      // A repeat takes the result of the same file earlier in the batch.
-      const own = done[i] ?? { ...done[firstOfKey.get(key!)!]!, cached: true };
-      return this.#result(own, options, start);
-    }));
-    return withDeadline(work, { signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs });
+      return this.#computeAll(chunk.map((m) => ids[m.index]!), chunk.map((m) => m.index));
+    });
+    try {
+      this.#admit(chunks.length);
+      for (const chunk of chunks) {
+        const work = run(chunk);
+        chunk.forEach((m, k) => m.settle(work.then((computed) => computed[k]!)));
+      }
+    } catch (error) {
+      for (const m of misses) m.settle(Promise.reject(error));
+    }
+    const done = await Promise.all(answers);
+    return done.map(({ value, source }) => this.#result(value, source, options, start));
   }
 
   /**
    * Classifies a model-ready tensor (the manifest's layout, size and
-   * normalisation; batch 1), skipping decoding and preprocessing.
+   * normalisation; batch 1), skipping decoding, preprocessing and the cache.
    */
   async classifyTensor(tensor: Float32Array, options: ClassifyOptions = {}): Promise<ClassificationResult> {
     this.#assertLive();
@@ -297,9 +320,10 @@ export class Classifier extends EventTarget implements ImageClassifier {
       throwIfAborted(options.signal);
       const t0 = now();
       const [scores] = await this.#infer(tensor, 1);
-      return { scores: scores!, cached: false, warnings: [], timings: { decodeMs: 0, preprocessMs: 0, inferenceMs: now() - t0 } };
+      return { scores: scores!, warnings: [], timings: { ...NO_TIMINGS, inferenceMs: now() - t0 } };
     });
-    return withDeadline(work.then((done) => this.#result(done, options, start)), { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs });
+    const { signal, timeoutMs } = this.#deadline(options, start);
+    return this.#result(await withDeadline(work, { signal, timeoutMs }), 'computed', options, start);
   }
 
   /**
@@ -321,23 +345,18 @@ export class Classifier extends EventTarget implements ImageClassifier {
 
   stats(): ClassifierStats {
     const memory = this.#engine.current.memory?.();
+    const tiers = tierSelections.get(this);
     return {
-      cache: this.#cache?.stats() ?? null, runs: this.#runs, batches: this.#engine.runs, backend: this.backend, engine: this.engine,
-      ...(this.#tiers ? { tiers: structuredClone(this.#tiers) } : {}),
+      cache: this.#cache.enabled ? this.#cache.stats() : null, runs: this.#runs, batches: this.#engine.runs, backend: this.backend, engine: this.engine,
+      ...(tiers ? { tiers: structuredClone(tiers) } : {}),
       ...(memory ? { engineMemory: memory } : {}),
     };
   }
 
-  /** @internal set by tier selection once this classifier's model is chosen */
-  setTierSelection(tiers: TierSelection): void {
-    this.#tiers = tiers;
-  }
-
-  /** Frees the engine's memory. Later calls reject with DISPOSED. Idempotent. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#cache?.clear();
+    this.#cache.clear();
     // Let queued calls settle (they reject with DISPOSED) before freeing the engine under them.
     await this.#queue.run(() => this.#engine.dispose());
   }

@@ -1,19 +1,22 @@
 /**
- * createClassifier: load and verify the model, probe the backends, choose
- * one (init + warm-up), and hand everything to a Classifier.
+ * createClassifier: check the environment and the options, then load and
+ * verify the model, probe the backends, choose one (init + warm-up), and
+ * hand everything to a {@link PageClassifier} — or, with `worker: true`,
+ * do all of that in a Web Worker behind a proxy.
  */
 import { rememberKey } from './backends/remember.js';
 import { orderCandidates, probeAll, selectBackend } from './backends/select.js';
-import { Classifier } from './classifier.js';
-import { type EngineLoaders, engineFor, missingEngine } from './engines/engine.js';
+import { PageClassifier } from './classifier.js';
+import type { Classifier } from './classifier-api.js';
+import { type EngineLoaders, engineFor, missingEngine } from './engines/registry.js';
 import { ClassifierError, describeError } from './errors.js';
-import type { ImageClassifier } from './image-classifier.js';
 import { loadModel } from './manifest/load.js';
-import { type ClassifierOptions, resolveOptions } from './options.js';
-import type { BackendName, ModelManifest } from './types.js';
+import type { ClassifierOptions, ResolvedOptions } from './options.js';
+import { resolveOptions } from './resolve-options.js';
+import type { BackendCapability, BackendName } from './types.js';
 
 /** Starts a classifier in a Web Worker (src/worker/start*.ts, one per entry point, each naming its own worker script). */
-export type WorkerStart = (options: ClassifierOptions, defaultModel: string) => Promise<ImageClassifier>;
+export type WorkerStart = (options: ResolvedOptions) => Promise<Classifier>;
 
 /** What an entry point (`inpage-classifier`, `/onnx`, `/tfjs`) builds its createClassifier from. */
 export interface EntryPoint {
@@ -32,7 +35,7 @@ function inBrowser(): boolean {
 function assertBrowser(): void {
   if (!inBrowser()) {
     throw new ClassifierError(
-      'NO_BACKEND',
+      'UNSUPPORTED_ENVIRONMENT',
       'createClassifier needs a browser (a window or a worker with createImageBitmap and a canvas); this looks like Node or server-side rendering. Importing the package on the server is fine: call createClassifier from client-side code only (e.g. in an effect or onMount).',
       { details: { environment: 'server' } },
     );
@@ -42,41 +45,55 @@ function assertBrowser(): void {
 /**
  * createClassifier of every entry point: in the page, or with `worker: true`
  * a proxy to a classifier in a Web Worker.
+ * @throws TypeError for a bad option (before anything starts)
  */
-export async function createWithEntry(options: ClassifierOptions, entry: EntryPoint): Promise<ImageClassifier> {
+export async function createWithEntry(options: ClassifierOptions, entry: EntryPoint): Promise<Classifier> {
   assertBrowser();
-  if (options.worker === true && entry.worker) return (await entry.worker()).startWorker(options, entry.defaultModel);
-  return createInPage(options, entry);
+  const resolved = resolveOptions(options, entry.defaultModel);
+  if (resolved.worker && entry.worker) return (await entry.worker()).startWorker(resolved);
+  return createResolved(resolved, entry);
+}
+
+/** One model, or the best tier of several; the worker calls this too, with the page's resolved options. */
+export async function createResolved(options: ResolvedOptions, entry: Pick<EntryPoint, 'loaders'>): Promise<PageClassifier> {
+  assertBrowser();
+  const { tiers } = options;
+  if (!tiers) return startModel(options, entry);
+  const { createTiered } = await import('./tiers.js');
+  return createTiered({ ...options, tiers }, (model) => startModel({ ...options, model, tiers: null }, entry));
+}
+
+/** The wasm capability as it really runs: the engine knows the threads in effect (and why they differ). */
+function withWasmInEffect(capabilities: readonly BackendCapability[], wasm: { threads: number; note?: string } | undefined): BackendCapability[] {
+  return capabilities.map((c) => {
+    if (c.backend !== 'wasm' || !wasm || !c.available || (c.threads === wasm.threads && !wasm.note)) return c;
+    const description = `${c.description.replace(/\d+ threads?/, `${wasm.threads} thread${wasm.threads > 1 ? 's' : ''}`)}${wasm.note ? ` (${wasm.note})` : ''}`;
+    return { ...c, threads: wasm.threads, description };
+  });
 }
 
 /**
  * Loads the model (verified, cached for offline use), finds a backend that
  * initialises and passes a warm-up inference, and returns the classifier.
- * @throws ClassifierError MANIFEST_INVALID, MODEL_LOAD_FAILED, MODEL_INTEGRITY, NO_BACKEND
+ * @throws ClassifierError MANIFEST_INVALID, MODEL_LOAD_FAILED, MODEL_INTEGRITY, ENGINE_UNAVAILABLE, NO_BACKEND
  */
-export async function createInPage(options: ClassifierOptions, entry: EntryPoint): Promise<Classifier> {
-  assertBrowser();
-  if (Array.isArray(options.model)) {
-    const tiers = options.model as readonly (string | URL | ModelManifest)[];
-    const { createTiered } = await import('./tiers.js');
-    return createTiered({ ...options, model: tiers }, (one) => createInPage(one, entry));
-  }
-  const resolved = resolveOptions(options, entry.defaultModel);
+async function startModel(resolved: ResolvedOptions, entry: Pick<EntryPoint, 'loaders'>): Promise<PageClassifier> {
   const model = await loadModel(resolved.model, {
     baseUrl: resolved.baseUrl,
-    cacheName: resolved.persistModel ? resolved.modelCacheName : null,
+    cacheName: resolved.modelCache?.name ?? null,
     onProgress: resolved.onProgress,
     accept: (manifest) => {
       const missing = missingEngine(manifest.format, entry.loaders);
-      if (missing) throw new ClassifierError('NO_BACKEND', `Cannot run ${manifest.name}: ${missing}.`, { details: { engine: engineFor(manifest.format) } });
+      if (missing) throw new ClassifierError('ENGINE_UNAVAILABLE', `Cannot run ${manifest.name}: ${missing}.`, { details: { engine: engineFor(manifest.format), format: manifest.format } });
     },
   });
   const engine = engineFor(model.manifest.format);
-  const probed = await probeAll(resolved.wasmThreads, engine);
+  const probed = await probeAll(resolved.wasm.threads, engine);
   const factory = await entry.loaders[engine]!();
-  const createEngine = (backend: BackendName) => factory({ model, backend, wasmPaths: resolved.wasmPaths, wasmThreads: probed.wasmThreads });
+  const createEngine = (backend: BackendName) => factory({ model, backend, wasmPaths: resolved.wasm.paths, wasmThreads: probed.wasmThreads });
   const [h, w] = model.manifest.input.size;
   const warmupInput = new Float32Array(h * w * 3);
+  const { selection: how } = resolved;
   let selection;
   try {
     selection = await selectBackend({
@@ -87,10 +104,10 @@ export async function createInPage(options: ClassifierOptions, entry: EntryPoint
       createEngine,
       warmupInput,
       onProgress: resolved.onProgress,
-      measure: resolved.measureBackends,
-      budgetMs: resolved.selectionBudgetMs,
-      initTimeoutMs: resolved.initTimeoutMs,
-      memory: resolved.rememberBackend
+      measure: how.measure,
+      budgetMs: how.budgetMs,
+      initTimeoutMs: how.initTimeoutMs,
+      memory: how.remember
         ? {
             key: rememberKey(model.id, model.manifest.sha256[model.manifest.files.model] ?? ''),
             // A browser update or another GPU changes this, and with it the decision.
@@ -109,9 +126,12 @@ export async function createInPage(options: ClassifierOptions, entry: EntryPoint
     const left = order.filter((b) => !exclude.includes(b));
     const next = await selectBackend({
       model, preference: left, candidates: left, capabilities: probed.capabilities,
-      createEngine, warmupInput, onProgress: () => {}, measure: 'never', budgetMs: 0, initTimeoutMs: resolved.initTimeoutMs, memory: null,
+      createEngine, warmupInput, onProgress: () => {}, measure: 'never', budgetMs: 0, initTimeoutMs: how.initTimeoutMs, memory: null,
     });
     return next.engine;
   };
-  return new Classifier({ model, engine: selection.engine, restart, options: resolved, fallbacks: selection.fallbacks, capabilities: probed.capabilities, adapter: probed.adapter, selection: selection.selection });
+  return new PageClassifier({
+    model, engine: selection.engine, restart, options: resolved, fallbacks: selection.fallbacks,
+    capabilities: withWasmInEffect(probed.capabilities, selection.engine.wasm), adapter: probed.adapter, selection: selection.selection,
+  });
 }

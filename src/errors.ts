@@ -1,7 +1,10 @@
 /**
- * Every failure the library reports is a {@link ClassifierError} with a stable
- * `code`, so callers can branch on it without parsing messages. Messages say
- * what was wrong and what is accepted (or which option to change).
+ * Every failure of the work the library does (loading, starting, classifying)
+ * is a {@link ClassifierError} with a stable `code`, so callers can branch on
+ * it without parsing messages. Messages say what was wrong and what is
+ * accepted (or which option to change). A wrong *option* is a programming
+ * error and is thrown as a `TypeError` naming the option, before anything
+ * starts (as lru-cache and onnxruntime-web do).
  */
 
 /** Stable error codes; see the README's "Errors" table. */
@@ -13,6 +16,9 @@ export type ClassifierErrorCode =
   | 'MODEL_LOAD_FAILED'
   | 'MODEL_INTEGRITY'
   | 'NO_BACKEND'
+  | 'UNSUPPORTED_ENVIRONMENT'
+  | 'ENGINE_UNAVAILABLE'
+  | 'WORKER_FAILED'
   | 'BACKEND_LOST'
   | 'DISPOSED'
   | 'ABORTED'

@@ -7,10 +7,10 @@
  * `inpage-classifier/tfjs` so the other engine is not even in its build.
  * @packageDocumentation
  */
-import type { Classifier } from './classifier.js';
+import type { Classifier } from './classifier-api.js';
 import { createWithEntry } from './create.js';
-import { ortLoader, tfjsLoader } from './engines/engine.js';
-import type { ImageClassifier } from './image-classifier.js';
+import { ortLoader } from './engines/load-ort.js';
+import { tfjsLoader } from './engines/load-tfjs.js';
 import { type ClassifierOptions, DEFAULT_MODEL_PATH } from './options.js';
 
 export * from './api.js';
@@ -18,13 +18,15 @@ export * from './api.js';
 /**
  * Loads the model (sha256-verified, kept for offline use), picks the best
  * backend that initialises and passes a warm-up inference, and resolves with
- * a ready {@link Classifier}.
+ * a ready {@link Classifier} (in the page, or with `worker: true` in a Web Worker).
  *
  * @param options - everything is optional; with none, the default NSFW
  *   MobileNetV2 model is loaded from `/models/` (see the Vite plugin or
  *   `npx inpage-classifier copy-assets` for serving it).
+ * @throws TypeError for a bad option, before anything starts
  * @throws {@link ClassifierError} with code `MANIFEST_INVALID`, `MODEL_LOAD_FAILED`,
- *   `MODEL_INTEGRITY` or `NO_BACKEND` (also when called outside a browser, e.g. during SSR).
+ *   `MODEL_INTEGRITY`, `ENGINE_UNAVAILABLE`, `NO_BACKEND`, `WORKER_FAILED` or
+ *   `UNSUPPORTED_ENVIRONMENT` (outside a browser, e.g. during SSR).
  *
  * @example
  * ```ts
@@ -35,11 +37,6 @@ export * from './api.js';
  * console.log(clf.backend, result.top[0].label, result.top[0].score);
  * ```
  */
-export function createClassifier(options?: ClassifierOptions & { worker?: false }): Promise<Classifier>;
-/** With `worker: true`: the same classifier running in a Web Worker, as a proxy with the same API (see {@link ClassifierOptions.worker}). */
-export function createClassifier(options: ClassifierOptions & { worker: true }): Promise<ImageClassifier>;
-/** `worker` known only at run time: either kind. */
-export function createClassifier(options?: ClassifierOptions): Promise<ImageClassifier>;
-export function createClassifier(options?: ClassifierOptions): Promise<ImageClassifier> {
+export async function createClassifier(options?: ClassifierOptions): Promise<Classifier> {
   return createWithEntry(options ?? {}, { loaders: { ort: ortLoader, tfjs: tfjsLoader }, defaultModel: DEFAULT_MODEL_PATH, worker: () => import('./worker/start.js') });
 }

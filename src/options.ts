@@ -1,11 +1,16 @@
 /**
- * createClassifier options, with every default in one place and validated up
- * front (a bad option is a TypeError naming it, like lru-cache does).
+ * createClassifier options, grouped by concern the way MediaPipe's task
+ * options are (`selection`, `cache`, `calls`, `wasm`, `modelCache`, `tiers`
+ * …), with every default in {@link DEFAULTS}. Validation and the mapping of
+ * the deprecated flat names live in resolve-options.ts.
  */
-import type { ImageClassifier } from './image-classifier.js';
 import type { BackendName, LoadProgress, ModelManifest } from './types.js';
 
+/** Every backend, in the order 'auto' would try hardware GPUs. */
 export const ALL_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm'];
+
+/** A model: the URL of its `manifest.json`, or the manifest object. */
+export type ModelSource = string | URL | ModelManifest;
 
 /**
  * Options of `createClassifier`. Every one is optional, with its default
@@ -28,20 +33,16 @@ export interface ClassifierOptions {
    * `models/nsfw-mobilenet-v2/manifest.json` (tfjs), or its ONNX twin
    * `models/nsfw-mobilenet-v2-onnx/manifest.json` from `inpage-classifier/onnx`
    * @example { model: '/models/nsfw-mobilenet-v2-onnx/manifest.json' }
-   *
-   * A list is model tiers for the same task, largest first: the largest whose
-   * inference fits `latencyBudgetMs` on this device is used (the smallest
-   * whatever it measures); `stats().tiers` says what each measured.
-   * @example { model: ['/models/nsfw-inception-v3/manifest.json', '/models/nsfw-mobilenet-v2/manifest.json'], latencyBudgetMs: 80 }
    */
-  model?: string | URL | ModelManifest | readonly (string | URL | ModelManifest)[];
+  model?: ModelSource | readonly ModelSource[];
   /**
-   * With `model` as a list of tiers: the most one inference may take (median
-   * of timed runs after warm-up, in ms) for a tier to be chosen.
-   * @defaultValue `100`
-   * @example { model: [largeManifestUrl, smallManifestUrl], latencyBudgetMs: 50 }
+   * Model tiers for the same task, largest first: the largest whose inference
+   * fits `latencyBudgetMs` on this device is used (the smallest whatever it
+   * measures); `stats().tiers` says what each measured. Replaces `model`.
+   * @defaultValue none (one model)
+   * @example { tiers: { models: ['/models/nsfw-inception-v3/manifest.json', '/models/nsfw-mobilenet-v2/manifest.json'], latencyBudgetMs: 80 } }
    */
-  latencyBudgetMs?: number;
+  tiers?: TierOptions;
   /**
    * Where the package's own files are served: `models/` and `wasm/` below it,
    * as the `inpage-classifier/vite` plugin and `npx inpage-classifier copy-assets`
@@ -65,63 +66,58 @@ export interface ClassifierOptions {
    */
   backends?: 'auto' | readonly BackendName[];
   /**
-   * With 'auto': time the plausible backends against each other when the
-   * probes cannot decide (an integrated or unrecognised GPU vs WASM).
-   * 'always' times every available candidate; 'never' takes the first that works.
-   * @defaultValue `'auto'`
-   * @example { measureBackends: 'never' }
+   * How `'auto'` chooses and remembers the backend, and how long one may take to start.
+   * @defaultValue `{ measure: 'auto', budgetMs: 1500, initTimeoutMs: 60000, remember: true }`
+   * @example { selection: { measure: 'never', remember: false } }
    */
-  measureBackends?: 'auto' | 'always' | 'never';
+  selection?: SelectionOptions;
   /**
-   * Total time the measured choice may spend initialising candidates, in ms.
-   * @defaultValue `1500`
-   * @example { selectionBudgetMs: 3000 }
-   */
-  selectionBudgetMs?: number;
-  /**
-   * Longest one backend may take to initialise and pass its warm-up, in ms;
-   * past it the backend counts as failed (with the reason) and the next is
-   * tried, so a runtime stuck loading (a blocked wasm worker script, a GPU
-   * driver that never answers) cannot hang createClassifier. Generous by
-   * default: an emulated WebGPU compiles its shaders for 10–25 s.
-   * @defaultValue `60000`
-   * @example { initTimeoutMs: 20_000 }
-   */
-  initTimeoutMs?: number;
-  /**
-   * Remember the backend 'auto' chose for this device + model (localStorage)
-   * and start there next time; see `clearSelectionCache()`.
-   * @defaultValue `true`
-   * @example { rememberBackend: false }
-   */
-  rememberBackend?: boolean;
-  /**
-   * Result cache; `false` disables it. `ttlMs`: entries older than this are
-   * recomputed, but can still answer a timed-out call with `fallbackToCache`.
-   * @defaultValue `{ maxEntries: 500 }` (no ttl)
+   * Result cache (scores by image content + model version); `false` stores
+   * nothing (identical images in flight are still computed once).
+   * @defaultValue `{ maxEntries: 500, fallbackToCache: false }` (no ttl)
    * @example { cache: { maxEntries: 100, ttlMs: 60_000 } }
    */
-  cache?: false | { maxEntries: number; ttlMs?: number };
+  cache?: false | CacheOptions;
   /**
-   * Most calls waiting or running at once; more reject with `QUEUE_FULL`.
-   * @defaultValue `1000`
-   * @example { maxQueue: 50 }
+   * Queue bound and default deadline of every call.
+   * @defaultValue `{ maxQueue: 1000 }` (no timeout)
+   * @example { calls: { maxQueue: 50, timeoutMs: 2000 } }
    */
-  maxQueue?: number;
+  calls?: CallOptions;
   /**
-   * Default per-call deadline in ms (queue wait included); `TIMEOUT` after it.
-   * A call's own `timeoutMs` overrides it.
-   * @defaultValue none
-   * @example { timeoutMs: 2000 }
+   * Input limits, checked before decoding; larger inputs reject with `INPUT_TOO_LARGE`.
+   * @defaultValue `{ maxBytes: 20 MiB, maxPixels: 50_000_000 }` ({@link DEFAULT_LIMITS})
+   * @example { limits: { maxBytes: 5 * 1024 * 1024 } }
    */
-  timeoutMs?: number;
+  limits?: Partial<InputLimits>;
   /**
-   * On `TIMEOUT`, answer with a cached (possibly expired) result for the same
-   * file if there is one, marked `stale: true`.
+   * How images become model input beyond what the manifest fixes.
+   * @defaultValue `{ background: '#ffffff', resampling: 'antialiased' }`
+   * @example { preprocessing: { resampling: 'canvas' } }
+   */
+  preprocessing?: PreprocessingOptions;
+  /**
+   * The WASM runtimes: where their binaries are served and how many threads ORT uses.
+   * @defaultValue `{ paths: { ort: assetBase + 'wasm/ort/', tfjs: assetBase + 'wasm/tfjs/' }, threads: min(4, cores) }`
+   * @example { wasm: { paths: { ort: '/static/ort/' }, threads: 1 } }
+   */
+  wasm?: WasmOptions;
+  /**
+   * Keep downloaded model files in the Cache API (checked against sha256 on
+   * every load) so later loads work offline; `false` downloads every time.
+   * @defaultValue `{ name: 'inpage-classifier-models-v1' }`
+   * @example { modelCache: { name: 'my-app-models' } }
+   */
+  modelCache?: false | ModelCacheOptions;
+  /**
+   * Run decoding, preprocessing and inference in a Web Worker, so the page's
+   * main thread stays free (no long tasks while classifying). Same API and
+   * results; the classifier is a proxy whose calls are posted to the worker.
+   * See docs/worker.md.
    * @defaultValue `false`
-   * @example { timeoutMs: 500, fallbackToCache: true }
+   * @example { worker: true }
    */
-  fallbackToCache?: boolean;
+  worker?: boolean;
   /**
    * Model download, verification and warm-up progress: phases
    * `manifest → download → verify → init → warmup → ready`, bytes while downloading.
@@ -135,68 +131,123 @@ export interface ClassifierOptions {
    * @example { onBackendChange: ({ from, to, reason }) => console.warn(from, '→', to, reason) }
    */
   onBackendChange?: (change: { from: BackendName; to: BackendName; reason: string }) => void;
+
+  /** @deprecated use `tiers.latencyBudgetMs` (removed in 0.3). @defaultValue `100` @example { tiers: { models, latencyBudgetMs: 50 } } */
+  latencyBudgetMs?: number;
+  /** @deprecated use `selection.measure` (removed in 0.3). @defaultValue `'auto'` @example { selection: { measure: 'never' } } */
+  measureBackends?: 'auto' | 'always' | 'never';
+  /** @deprecated use `selection.budgetMs` (removed in 0.3). @defaultValue `1500` @example { selection: { budgetMs: 3000 } } */
+  selectionBudgetMs?: number;
+  /** @deprecated use `selection.initTimeoutMs` (removed in 0.3). @defaultValue `60000` @example { selection: { initTimeoutMs: 20_000 } } */
+  initTimeoutMs?: number;
+  /** @deprecated use `selection.remember` (removed in 0.3). @defaultValue `true` @example { selection: { remember: false } } */
+  rememberBackend?: boolean;
+  /** @deprecated use `calls.maxQueue` (removed in 0.3). @defaultValue `1000` @example { calls: { maxQueue: 50 } } */
+  maxQueue?: number;
+  /** @deprecated use `calls.timeoutMs` (removed in 0.3). @defaultValue none @example { calls: { timeoutMs: 2000 } } */
+  timeoutMs?: number;
+  /** @deprecated use `cache.fallbackToCache` (removed in 0.3). @defaultValue `false` @example { cache: { fallbackToCache: true } } */
+  fallbackToCache?: boolean;
+  /** @deprecated use `preprocessing.background` (removed in 0.3). @defaultValue `'#ffffff'` @example { preprocessing: { background: '#000' } } */
+  background?: string;
+  /** @deprecated use `preprocessing.resampling` (removed in 0.3). @defaultValue `'antialiased'` @example { preprocessing: { resampling: 'canvas' } } */
+  resampling?: Resampling;
+  /** @deprecated use `wasm.paths` (removed in 0.3). @defaultValue below `assetBase` @example { wasm: { paths: { ort: '/static/ort/' } } } */
+  wasmPaths?: { ort?: string; tfjs?: string };
+  /** @deprecated use `wasm.threads` (removed in 0.3). @defaultValue `min(4, cores)` @example { wasm: { threads: 2 } } */
+  wasmThreads?: number;
+  /** @deprecated use `modelCache: false` (removed in 0.3). @defaultValue `true` @example { modelCache: false } */
+  persistModel?: boolean;
+  /** @deprecated use `modelCache.name` (removed in 0.3). @defaultValue `'inpage-classifier-models-v1'` @example { modelCache: { name: 'my-app-models' } } */
+  modelCacheName?: string;
+}
+
+/** `tiers`: several models for one task, largest first. */
+export interface TierOptions {
+  /** Manifest URLs or objects, largest first (at least one). */
+  models: readonly ModelSource[];
+  /** The most one inference may take (median of timed runs after warm-up, in ms) for a tier to be chosen. @defaultValue 100 */
+  latencyBudgetMs?: number;
+}
+
+/** `selection`: how the backend is chosen. */
+export interface SelectionOptions {
   /**
-   * Input limits, checked before decoding; larger inputs reject with `INPUT_TOO_LARGE`.
-   * @defaultValue `{ maxBytes: 20 MiB, maxPixels: 50_000_000 }` ({@link DEFAULT_LIMITS})
-   * @example { limits: { maxBytes: 5 * 1024 * 1024 } }
+   * With `backends: 'auto'`: time the plausible backends against each other when
+   * the probes cannot decide (an integrated or unrecognised GPU vs WASM);
+   * 'always' times every available candidate; 'never' takes the first that works.
+   * @defaultValue 'auto'
    */
-  limits?: Partial<InputLimits>;
+  measure?: 'auto' | 'always' | 'never';
+  /** Total time the measured choice may spend initialising candidates, in ms. @defaultValue 1500 */
+  budgetMs?: number;
   /**
-   * Colour transparent pixels are composited on (CSS colour).
-   * @defaultValue `'#ffffff'`
-   * @example { background: '#000' }
+   * Longest one backend may take to initialise and pass its warm-up, in ms;
+   * past it the backend counts as failed (with the reason) and the next is
+   * tried, so a runtime stuck loading (a blocked wasm or worker script, a GPU
+   * driver that never answers) cannot hang createClassifier. Generous
+   * because an emulated WebGPU compiles its shaders for 10–25 s.
+   * @defaultValue 60000
    */
+  initTimeoutMs?: number;
+  /** Remember the backend 'auto' chose for this device + model (localStorage) and start there next time; see `clearSelectionCache()`. @defaultValue true */
+  remember?: boolean;
+}
+
+/** `cache`: the result cache. */
+export interface CacheOptions {
+  /** Most results kept; the least recently used is evicted first. @defaultValue 500 */
+  maxEntries?: number;
+  /** Entries older than this are recomputed, but can still answer a timed-out call with `fallbackToCache`. @defaultValue none */
+  ttlMs?: number;
+  /** On `TIMEOUT`, answer with a cached (possibly expired) result for the same image, marked `stale: true`. A call's own option overrides it. @defaultValue false */
+  fallbackToCache?: boolean;
+}
+
+/** `calls`: limits of every classify call. */
+export interface CallOptions {
+  /** Most calls waiting or running at once; more reject with `QUEUE_FULL`. @defaultValue 1000 */
+  maxQueue?: number;
+  /** Default per-call deadline in ms (queue wait included); `TIMEOUT` after it. A call's own `timeoutMs` overrides it. @defaultValue none */
+  timeoutMs?: number;
+}
+
+export type Resampling = 'antialiased' | 'canvas';
+
+/** `preprocessing`: what the manifest does not fix. */
+export interface PreprocessingOptions {
+  /** Colour transparent pixels are composited on (CSS colour). @defaultValue '#ffffff' */
   background?: string;
   /**
-   * How images are resized to the model input. 'antialiased': a triangle
-   * filter like PIL/torchvision (matches a Python server's preprocessing;
-   * costs a few ms of JS per image); 'canvas': one drawImage (faster, drifts
-   * from server results).
-   * @defaultValue `'antialiased'`
-   * @example { resampling: 'canvas' }
+   * 'antialiased': a triangle filter like PIL/torchvision (matches a Python
+   * server's preprocessing; costs a few ms of JS per image); 'canvas': one
+   * drawImage (faster, drifts from server results).
+   * @defaultValue 'antialiased'
    */
-  resampling?: 'antialiased' | 'canvas';
-  /**
-   * Folder URLs the wasm binaries are served from (the app's own files, never a
-   * CDN), when they are not in `assetBase`'s `wasm/ort/` and `wasm/tfjs/`.
-   * @defaultValue `{ ort: assetBase + 'wasm/ort/', tfjs: assetBase + 'wasm/tfjs/' }`
-   * @example { wasmPaths: { ort: '/static/ort/' } }
-   */
-  wasmPaths?: { ort?: string; tfjs?: string };
+  resampling?: Resampling;
+}
+
+/** `wasm`: the WASM runtimes. */
+export interface WasmOptions {
+  /** Folder URLs the wasm binaries are served from (the app's own files, never a CDN). @defaultValue below `assetBase`: `wasm/ort/`, `wasm/tfjs/` */
+  paths?: { ort?: string; tfjs?: string };
   /**
    * onnxruntime-web WASM threads; used only when the page is cross-origin
-   * isolated (tfjs's wasm backend always runs one). Measured on 2 cores
-   * (docs/performance.md): 2 threads ran MobileNetV2 1.8x faster than 1 on
-   * an idle machine but 1.9x slower than 1 while other processes kept both
-   * cores busy; set 1 where the page shares the CPU with heavy work.
-   * @defaultValue `min(4, navigator.hardwareConcurrency)`
-   * @example { wasmThreads: 2 }
+   * isolated (tfjs's wasm backend always runs one). onnxruntime-web reads it
+   * once per page, at its first session: a later classifier asking for
+   * another number runs with the first one's, and `capabilities` says so.
+   * Measured on 2 cores (docs/performance.md): 2 threads ran MobileNetV2 1.8x
+   * faster than 1 on an idle machine but 1.9x slower than 1 while other
+   * processes kept both cores busy; set 1 where the page shares the CPU.
+   * @defaultValue min(4, navigator.hardwareConcurrency)
    */
-  wasmThreads?: number;
-  /**
-   * Keep downloaded model files in the Cache API (checked against sha256 on
-   * every load) so later loads work offline.
-   * @defaultValue `true`
-   * @example { persistModel: false }
-   */
-  persistModel?: boolean;
-  /**
-   * Cache API cache name for model files.
-   * @defaultValue `'inpage-classifier-models-v1'`
-   * @example { modelCacheName: 'my-app-models' }
-   */
-  modelCacheName?: string;
-  /**
-   * Run decoding, preprocessing and inference in a Web Worker, so the page's
-   * main thread stays free (no long tasks while classifying). Same API and
-   * results; the classifier is a proxy ({@link ImageClassifier}) whose calls
-   * are posted to the worker. Bundlers must emit the worker as an ES module
-   * (Vite: `worker.format: 'es'`, which the `inpage-classifier/vite` plugin
-   * sets). See docs/worker.md.
-   * @defaultValue `false`
-   * @example { worker: true }
-   */
-  worker?: boolean;
+  threads?: number;
+}
+
+/** `modelCache`: where downloaded model files are kept for offline use. */
+export interface ModelCacheOptions {
+  /** Cache API cache name. @defaultValue 'inpage-classifier-models-v1' */
+  name?: string;
 }
 
 export interface InputLimits {
@@ -207,39 +258,47 @@ export interface InputLimits {
 }
 
 export const DEFAULT_LIMITS: InputLimits = { maxBytes: 20 * 1024 * 1024, maxPixels: 50_000_000 };
-export const DEFAULT_CACHE_ENTRIES = 500;
 export const DEFAULT_TOP_K = 5;
 /** Images per inference run in classifyBatch (measured: docs/benchmarks.md). */
 export const DEFAULT_BATCH_SIZE = 8;
-export const DEFAULT_MODEL_CACHE = 'inpage-classifier-models-v1';
 
-/** Options with every default filled in. */
+/** Every default, in one place (the TSDoc above repeats them for readers). */
+export const DEFAULTS = {
+  latencyBudgetMs: 100,
+  selection: { measure: 'auto', budgetMs: 1500, initTimeoutMs: 60_000, remember: true },
+  cache: { maxEntries: 500, fallbackToCache: false },
+  calls: { maxQueue: 1000 },
+  preprocessing: { background: '#ffffff', resampling: 'antialiased' },
+  maxWasmThreads: 4,
+  modelCacheName: 'inpage-classifier-models-v1',
+} as const;
+
+/** The default model of the main and `/tfjs` entry points, below `assetBase`. */
+export const DEFAULT_MODEL_PATH = 'models/nsfw-mobilenet-v2/manifest.json';
+/** The default model of `inpage-classifier/onnx`: the ONNX twin of the same model. */
+export const DEFAULT_ONNX_MODEL_PATH = 'models/nsfw-mobilenet-v2-onnx/manifest.json';
+
+/**
+ * Options with every default filled in and every URL absolute: plain data
+ * (besides the two callbacks), so the worker mode can post it as it is.
+ */
 export interface ResolvedOptions {
   model: string | ModelManifest;
+  tiers: { models: (string | ModelManifest)[]; latencyBudgetMs: number } | null;
   baseUrl: string;
   backends: 'auto' | readonly BackendName[];
-  measureBackends: 'auto' | 'always' | 'never';
-  selectionBudgetMs: number;
-  initTimeoutMs: number;
-  rememberBackend: boolean;
-  cacheEntries: number;
-  cacheTtlMs: number | undefined;
-  maxQueue: number;
-  timeoutMs: number | undefined;
-  fallbackToCache: boolean;
+  selection: Required<SelectionOptions>;
+  /** maxEntries 0: the cache is off. */
+  cache: { maxEntries: number; ttlMs: number | undefined; fallbackToCache: boolean };
+  calls: { maxQueue: number; timeoutMs: number | undefined };
+  limits: InputLimits;
+  preprocessing: Required<PreprocessingOptions>;
+  wasm: { paths: { ort: string; tfjs: string }; threads: number };
+  /** null: model files are not kept. */
+  modelCache: { name: string } | null;
+  worker: boolean;
   onProgress: (progress: LoadProgress) => void;
   onBackendChange: (change: { from: BackendName; to: BackendName; reason: string }) => void;
-  limits: InputLimits;
-  background: string;
-  resampling: 'antialiased' | 'canvas';
-  wasmPaths: { ort: string; tfjs: string };
-  wasmThreads: number;
-  persistModel: boolean;
-  modelCacheName: string;
-}
-
-function documentBase(): string {
-  return typeof document !== 'undefined' ? document.baseURI : globalThis.location?.href ?? 'http://localhost/';
 }
 
 export function positiveInteger(name: string, value: unknown): number {
@@ -254,86 +313,4 @@ export function positiveNumber(name: string, value: unknown): number {
     throw new TypeError(`${name} must be a positive number, got ${String(value)}`);
   }
   return value;
-}
-
-/** The default model of the main and `/tfjs` entry points, below `assetBase`. */
-export const DEFAULT_MODEL_PATH = 'models/nsfw-mobilenet-v2/manifest.json';
-/** The default model of `inpage-classifier/onnx`: the ONNX twin of the same model. */
-export const DEFAULT_ONNX_MODEL_PATH = 'models/nsfw-mobilenet-v2-onnx/manifest.json';
-
-export function resolveOptions(options: ClassifierOptions = {}, defaultModel = DEFAULT_MODEL_PATH): ResolvedOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('createClassifier(options): options must be an object (or nothing, for the default model)');
-  }
-  if (options.worker !== undefined && typeof options.worker !== 'boolean') throw new TypeError(`options.worker must be true or false, got ${String(options.worker)}`);
-  const base = documentBase();
-  const assetBase = new URL(String(options.assetBase ?? '/'), base).href;
-  if (!assetBase.endsWith('/')) throw new TypeError(`options.assetBase must be a folder URL ending in "/", got ${String(options.assetBase)}`);
-  const given = options.model === undefined ? new URL(defaultModel, assetBase).href : options.model;
-  // Array.isArray does not narrow readonly arrays.
-  if (Array.isArray(given)) throw new TypeError('options.model: a list of model tiers is chosen from by createClassifier, one model at a time');
-  const model = given as string | URL | ModelManifest;
-  if (typeof model !== 'string' && !(model instanceof URL) && (model === null || typeof model !== 'object')) {
-    throw new TypeError('options.model must be a manifest URL or a manifest object');
-  }
-  if (options.resampling !== undefined && options.resampling !== 'antialiased' && options.resampling !== 'canvas') {
-    throw new TypeError(`options.resampling must be 'antialiased' or 'canvas', got ${String(options.resampling)}`);
-  }
-  const backends = options.backends ?? 'auto';
-  if (backends !== 'auto') {
-    if (!Array.isArray(backends) || backends.length === 0) {
-      throw new TypeError(`options.backends must be 'auto' or a non-empty list of ${ALL_BACKENDS.join(', ')}`);
-    }
-    for (const b of backends) {
-      if (!ALL_BACKENDS.includes(b)) {
-        throw new TypeError(`options.backends: unknown backend "${String(b)}"; use ${ALL_BACKENDS.join(', ')}`);
-      }
-    }
-  }
-  let cacheEntries = DEFAULT_CACHE_ENTRIES;
-  let cacheTtlMs: number | undefined;
-  if (options.cache === false) cacheEntries = 0;
-  else if (options.cache !== undefined) {
-    cacheEntries = positiveInteger('options.cache.maxEntries', options.cache.maxEntries);
-    if (options.cache.ttlMs !== undefined) cacheTtlMs = positiveNumber('options.cache.ttlMs', options.cache.ttlMs);
-  }
-
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  positiveNumber('options.limits.maxBytes', limits.maxBytes);
-  positiveNumber('options.limits.maxPixels', limits.maxPixels);
-
-  const hardware = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
-  const wasmThreads = options.wasmThreads ?? Math.min(4, hardware);
-  positiveInteger('options.wasmThreads', wasmThreads);
-
-  const measureBackends = options.measureBackends ?? 'auto';
-  if (!['auto', 'always', 'never'].includes(measureBackends)) {
-    throw new TypeError(`options.measureBackends must be 'auto', 'always' or 'never', got ${String(measureBackends)}`);
-  }
-  return {
-    model: model instanceof URL ? model.href : model,
-    measureBackends,
-    selectionBudgetMs: positiveNumber('options.selectionBudgetMs', options.selectionBudgetMs ?? 1500),
-    initTimeoutMs: positiveNumber('options.initTimeoutMs', options.initTimeoutMs ?? 60_000),
-    rememberBackend: options.rememberBackend ?? true,
-    cacheTtlMs,
-    maxQueue: positiveInteger('options.maxQueue', options.maxQueue ?? 1000),
-    timeoutMs: options.timeoutMs === undefined ? undefined : positiveNumber('options.timeoutMs', options.timeoutMs),
-    fallbackToCache: options.fallbackToCache ?? false,
-    baseUrl: new URL(String(options.baseUrl ?? base), base).href,
-    backends,
-    cacheEntries,
-    onProgress: options.onProgress ?? (() => {}),
-    onBackendChange: options.onBackendChange ?? (() => {}),
-    limits,
-    background: options.background ?? '#ffffff',
-    resampling: options.resampling ?? 'antialiased',
-    wasmPaths: {
-      ort: new URL(options.wasmPaths?.ort ?? 'wasm/ort/', options.wasmPaths?.ort ? base : assetBase).href,
-      tfjs: new URL(options.wasmPaths?.tfjs ?? 'wasm/tfjs/', options.wasmPaths?.tfjs ? base : assetBase).href,
-    },
-    wasmThreads,
-    persistModel: options.persistModel ?? true,
-    modelCacheName: options.modelCacheName ?? DEFAULT_MODEL_CACHE,
-  };
 }

@@ -1,41 +1,35 @@
 /**
  * Model tier selection: given several models for the same task, largest
  * first, use the largest whose inference on this device fits a latency
- * budget (the seeds' "MobileNet on slow devices, a larger net on fast ones").
+ * budget: MobileNet on a slow device, a larger net on a fast one.
  * Each tier is loaded and started like a single model, timed on a few
  * inferences after its warm-up, and disposed again when it is too slow; the
  * smallest tier is kept whatever it measures, so there is always a classifier.
- * With `rememberBackend`, the choice is kept for this device (user agent +
+ * With `selection.remember`, the choice is kept for this device (user agent +
  * cores) and list + budget: the next start begins at the remembered tier
  * instead of downloading larger ones again just to find them too slow (it is
  * still timed, and a smaller tier is taken if it no longer fits).
  * Loaded lazily: apps with one model never download this code.
  */
-import type { Classifier } from './classifier.js';
+import { type PageClassifier, recordTierSelection } from './classifier.js';
 import { PREFIX, recall, remember } from './backends/remember.js';
 import { ClassifierError, describeError } from './errors.js';
-import { type ClassifierOptions, positiveNumber } from './options.js';
+import type { ResolvedOptions } from './options.js';
+import { medianOfRuns } from './timing.js';
 import type { ModelManifest, TierCandidate, TierSelection } from './types.js';
 
-/** Inference runs timed per tier after its warm-up; the median counts. */
-const TIMED_RUNS = 3;
-export const DEFAULT_LATENCY_BUDGET_MS = 100;
-
-type ModelRef = string | URL | ModelManifest;
+type ModelRef = string | ModelManifest;
 
 function tierName(model: ModelRef): string {
   if (typeof model === 'string') return model;
-  if (model instanceof URL) return model.href;
   return `${model.name}@${model.version}`;
 }
 
 /** Median ms of a model-sized zero tensor through the model (the engine is warm already). */
-async function timeInference(clf: Classifier): Promise<number> {
+async function timeInference(clf: PageClassifier): Promise<number> {
   const [h, w] = clf.manifest.input.size;
   const input = new Float32Array(h * w * 3);
-  const times: number[] = [];
-  for (let i = 0; i < TIMED_RUNS; i++) times.push((await clf.classifyTensor(input)).timings.inferenceMs);
-  return times.sort((a, b) => a - b)[Math.floor(TIMED_RUNS / 2)]!;
+  return medianOfRuns(async () => (await clf.classifyTensor(input)).timings.inferenceMs);
 }
 
 /** What the remembered choice depends on besides the list: this browser on this many cores. */
@@ -44,19 +38,13 @@ function deviceSignature(): string {
   return `${nav?.userAgent ?? ''}|${nav?.hardwareConcurrency ?? 0}`;
 }
 
-function checkTiers(models: readonly unknown[]): void {
-  if (models.length === 0) throw new TypeError('options.model: a list of model tiers must hold at least one manifest URL or object (largest first)');
-}
-
 /**
- * @param create - starts one model (the entry point's createClassifier for a single model)
+ * @param create - starts one model (as createClassifier does for a single model)
  */
-export async function createTiered(options: ClassifierOptions & { model: readonly ModelRef[] }, create: (options: ClassifierOptions) => Promise<Classifier>): Promise<Classifier> {
-  const tiers = options.model;
-  checkTiers(tiers);
-  const budgetMs = positiveNumber('options.latencyBudgetMs', options.latencyBudgetMs ?? DEFAULT_LATENCY_BUDGET_MS);
+export async function createTiered(options: ResolvedOptions & { tiers: NonNullable<ResolvedOptions['tiers']> }, create: (model: ModelRef) => Promise<PageClassifier>): Promise<PageClassifier> {
+  const { models: tiers, latencyBudgetMs: budgetMs } = options.tiers;
   const candidates: TierCandidate[] = tiers.map((m) => ({ model: tierName(m), status: 'not-tried' }));
-  const memory = options.rememberBackend === false ? null : { key: `${PREFIX}tiers:${budgetMs}:${candidates.map((c) => c.model).join('|')}`, signature: deviceSignature() };
+  const memory = !options.selection.remember ? null : { key: `${PREFIX}tiers:${budgetMs}:${candidates.map((c) => c.model).join('|')}`, signature: deviceSignature() };
   const remembered = memory ? recall<number>(memory.key, memory.signature) : null;
   const first = remembered !== null && remembered > 0 && remembered < tiers.length ? remembered : 0;
   for (const c of candidates.slice(0, first)) {
@@ -67,15 +55,15 @@ export async function createTiered(options: ClassifierOptions & { model: readonl
     if (i < first) continue;
     const candidate = candidates[i]!;
     const smallest = i === tiers.length - 1;
-    let clf: Classifier;
+    let clf: PageClassifier;
     try {
-      clf = await create({ ...options, model });
+      clf = await create(model);
     } catch (error) {
       Object.assign(candidate, { status: 'failed', reason: describeError(error) });
       lastError = error;
       continue;
     }
-    candidate.model = clf.manifest.name ? `${clf.manifest.name}@${clf.manifest.version}` : candidate.model;
+    candidate.model = `${clf.manifest.name}@${clf.manifest.version}`;
     let latencyMs: number;
     try {
       latencyMs = await timeInference(clf);
@@ -91,7 +79,7 @@ export async function createTiered(options: ClassifierOptions & { model: readonl
       if (latencyMs > budgetMs) candidate.reason = `over the ${budgetMs} ms budget, kept as the smallest tier`;
       const selection: TierSelection = { budgetMs, selected: i, fromCache: first > 0, candidates };
       if (memory) remember(memory.key, memory.signature, i);
-      clf.setTierSelection(selection);
+      recordTierSelection(clf, selection);
       return clf;
     }
     Object.assign(candidate, { status: 'over-budget', reason: `${latencyMs.toFixed(1)} ms per inference on ${clf.backend} > ${budgetMs} ms budget` });

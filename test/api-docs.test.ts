@@ -51,7 +51,7 @@ describe('API reference (docs/api)', () => {
   });
 
   it('covers the entry point, the Classifier, the errors and the Vite plugin', () => {
-    for (const page of ['index/functions/createClassifier.md', 'index/classes/Classifier.md', 'index/classes/ClassifierError.md', 'node/vite/functions/inpageClassifier.md']) {
+    for (const page of ['index/functions/createClassifier.md', 'index/interfaces/Classifier.md', 'index/classes/ClassifierError.md', 'node/vite/functions/inpageClassifier.md']) {
       expect(fresh.has(page), page).toBe(true);
     }
   });

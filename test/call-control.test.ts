@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { ResultCache } from '../src/cache/result-cache.js';
 import { withDeadline } from '../src/call-control.js';
 
 const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
@@ -26,20 +25,5 @@ describe('withDeadline', () => {
   test('work errors pass through unchanged', async () => {
     const boom = new Error('boom');
     await expect(withDeadline(Promise.reject(boom), { timeoutMs: 100 })).rejects.toBe(boom);
-  });
-});
-
-describe('ResultCache ttl', () => {
-  test('an expired entry is a miss for get() but still served, marked stale, by getStale()', async () => {
-    const cache = new ResultCache(10, 20);
-    cache.set('k', new Float32Array([0.1, 0.9]));
-    expect(cache.getStale('k')).toMatchObject({ stale: false });
-    expect(cache.get('k')).toEqual(new Float32Array([0.1, 0.9]));
-    await later(40, null);
-    expect(cache.get('k')).toBeUndefined();
-    const old = cache.getStale('k');
-    expect(old?.stale).toBe(true);
-    expect(Array.from(old!.scores)).toEqual([Math.fround(0.1), Math.fround(0.9)]);
-    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1 });
   });
 });

@@ -68,3 +68,13 @@ describe('describeError', () => {
     expect(describeError(42)).toBe('42');
   });
 });
+
+describe('createClassifier outside a browser (Node, SSR)', () => {
+  it('rejects UNSUPPORTED_ENVIRONMENT (not NO_BACKEND), with details.environment, from every entry point', async () => {
+    for (const entry of [await import('../src/index.js'), await import('../src/onnx.js'), await import('../src/tfjs.js')]) {
+      const error = await entry.createClassifier().then(() => null, (e: unknown) => e);
+      expect(isClassifierError(error, 'UNSUPPORTED_ENVIRONMENT')).toBe(true);
+      expect((error as ClassifierError).details).toEqual({ environment: 'server' });
+    }
+  });
+});

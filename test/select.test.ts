@@ -155,11 +155,23 @@ describe('selectBackend', () => {
   });
 
   test('candidates abandoned while measuring get a second chance (no deadline) before NO_BACKEND; measured stays false', async () => {
-    const req = request([gpu('webgpu', 'unknown'), gpu('webgl', 'software'), wasm], { webgpu: { initMs: 300 }, wasm: { initMs: 300, fail: undefined } }, { budgetMs: 100, measure: 'auto' });
+    // Both plausible candidates need 300 ms to start; their share of the 100 ms budget is 50 ms each.
+    const req = request([gpu('webgpu', 'unknown'), gpu('webgl', 'software'), wasm], { webgpu: { initMs: 300 }, wasm: { initMs: 300 } }, { budgetMs: 100, measure: 'auto' });
     const s = await selectBackend(req);
-    expect(['webgpu', 'wasm']).toContain(s.engine.backend);
+    // Measuring started both and abandoned both; then the first in order (webgpu) was started
+    // AGAIN and, with no share deadline this time, its 300 ms init was waited for. Without the
+    // second chance the only not-tried candidate, the emulated webgl, would have been started.
+    expect(req.started).toEqual(['webgpu', 'wasm', 'webgpu']);
+    expect(s.engine.backend).toBe('webgpu');
     expect(s.selection.measured).toBe(false);
-    expect(req.started).not.toContain('webgl'); // the emulated GPU is still not needed
+    const status = Object.fromEntries(s.selection.candidates.map((c) => [c.backend, c]));
+    // The selected one keeps the reason it was abandoned with the first time.
+    expect(status.webgpu).toMatchObject({ status: 'selected', reason: 'did not initialise within its 50 ms share of selection.budgetMs' });
+    expect(status.wasm).toMatchObject({ status: 'abandoned', reason: 'did not initialise within its 50 ms share of selection.budgetMs' });
+    expect(status.webgl!.status).toBe('not-tried'); // the emulated GPU is still not needed
+    // The abandoned first start of webgpu and the abandoned wasm are disposed once they finish; the second webgpu is kept.
+    await sleep(400);
+    expect(req.disposed.sort()).toEqual(['wasm', 'webgpu']);
   });
 
   test('a backend that starts but fails its timed runs counts as failed and is disposed', async () => {
@@ -190,7 +202,7 @@ describe('selectBackend', () => {
     const req = request([gpu('webgpu', 'discrete'), gpu('webgl', 'software'), wasm], { webgpu: { initMs: 500 } }, { preference: ['webgpu', 'wasm'], initTimeoutMs: 100 });
     const s = await selectBackend(req);
     expect(s.engine.backend).toBe('wasm');
-    expect(s.selection.candidates.find((c) => c.backend === 'webgpu')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/did not start within 100 ms \(option initTimeoutMs\)/) });
+    expect(s.selection.candidates.find((c) => c.backend === 'webgpu')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/did not start within 100 ms \(option selection.initTimeoutMs\)/) });
     await sleep(600);
     expect(req.disposed).toContain('webgpu');
   });

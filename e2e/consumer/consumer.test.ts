@@ -132,7 +132,7 @@ describe.skipIf(!hasSharedData)(`consumer app from the packed tarball (${hasShar
     }
   });
 
-  it('SSR: importing every entry point in Node has no side effects; createClassifier rejects with NO_BACKEND', () => {
+  it('SSR: importing every entry point in Node has no side effects; createClassifier rejects with UNSUPPORTED_ENVIRONMENT', () => {
     const script = `
       const entries = ['inpage-classifier', 'inpage-classifier/onnx', 'inpage-classifier/tfjs'];
       const out = {};
@@ -144,7 +144,7 @@ describe.skipIf(!hasSharedData)(`consumer app from the packed tarball (${hasShar
       out.globals = { window: typeof window, document: typeof document };
       console.log(JSON.stringify(out));`;
     const out = JSON.parse(fixture.run('node', ['--input-type=module', '-e', script]).trim()) as Record<string, unknown>;
-    const rejected = { code: 'NO_BACKEND', environment: 'server', isClassifierError: true };
+    const rejected = { code: 'UNSUPPORTED_ENVIRONMENT', environment: 'server', isClassifierError: true };
     expect(out).toEqual({ 'inpage-classifier': rejected, 'inpage-classifier/onnx': rejected, 'inpage-classifier/tfjs': rejected, globals: { window: 'undefined', document: 'undefined' } });
   });
 

@@ -7,6 +7,7 @@
 import type { Engine } from '../engines/engine.js';
 import { describeError } from '../errors.js';
 import type { BackendName } from '../types.js';
+import { medianOfRuns, timed } from '../timing.js';
 
 export interface Measurement {
   backend: BackendName;
@@ -14,13 +15,6 @@ export interface Measurement {
   ms?: number;
   status: 'measured' | 'failed' | 'abandoned';
   reason?: string;
-}
-
-const TIMED_RUNS = 3;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /**
@@ -61,23 +55,19 @@ export async function measureCandidates(candidates: BackendName[], budgetMs: num
       continue;
     }
     if (engine === 'timeout') {
-      results.push({ backend, status: 'abandoned', reason: `did not initialise within its ${Math.round(share)} ms share of selectionBudgetMs` });
+      results.push({ backend, status: 'abandoned', reason: `did not initialise within its ${Math.round(share)} ms share of selection.budgetMs` });
       continue;
     }
-    const times: number[] = [];
+    let ms: number;
     try {
-      for (let i = 0; i < TIMED_RUNS; i++) {
-        const t0 = performance.now();
-        await engine.run(input);
-        times.push(performance.now() - t0);
-      }
+      ms = await medianOfRuns(() => timed(() => engine.run(input)));
     } catch (error) {
       // A backend that starts but cannot run counts as failed, like one that cannot start.
       await engine.dispose().catch(() => undefined);
       results.push({ backend, status: 'failed', reason: describeError(error) });
       continue;
     }
-    results.push({ backend, engine, ms: median(times), status: 'measured' });
+    results.push({ backend, engine, ms, status: 'measured' });
   }
   return results;
 }

@@ -108,7 +108,7 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
     try {
       const engine = await raceInit(start(backend), req.initTimeoutMs);
       if (engine === 'timeout') {
-        throw new Error(`did not start within ${req.initTimeoutMs} ms (option initTimeoutMs); its runtime may be stuck, e.g. loading a blocked wasm or worker script`);
+        throw new Error(`did not start within ${req.initTimeoutMs} ms (option selection.initTimeoutMs); its runtime may be stuck, e.g. loading a blocked wasm or worker script`);
       }
       return engine;
     } catch (error) {

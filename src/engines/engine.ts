@@ -1,6 +1,8 @@
 /**
- * The one interface every inference runtime hides behind. Adding an engine
- * touches one file plus one loader below.
+ * The contract every inference runtime hides behind (types only, plus the
+ * one error engines throw for a model that cannot fit its manifest). The
+ * engines (ort.ts, tfjs.ts) implement it; registry.ts says which engine runs
+ * which format and how each is loaded.
  */
 import type { BackendName, EngineName } from '../types.js';
 import type { LoadedModel } from '../manifest/load.js';
@@ -24,6 +26,11 @@ export interface Engine {
    * call made right after the loss would otherwise read a dead context.
    */
   isLost?(): string | null;
+  /**
+   * The WASM runtime as it really runs (not as asked): its threads, and a note
+   * when an earlier classifier's settings apply instead of this one's.
+   */
+  readonly wasm?: { threads: number; note?: string };
   /** Live tensors/bytes the runtime holds, where it can tell (tfjs); for leak checks. */
   memory?(): { numTensors: number; numBytes: number };
 }
@@ -37,31 +44,6 @@ export interface EngineContext {
 }
 
 export type EngineFactory = (ctx: EngineContext) => Promise<Engine>;
-
-/**
- * How an entry point reaches its engines. Each is a dynamic import, so an app
- * only downloads the engine its model needs; an entry point that leaves one
- * out (`inpage-classifier/onnx`, `/tfjs`) keeps it out of the app's bundle.
- */
-export type EngineLoaders = Partial<Record<EngineName, () => Promise<EngineFactory>>>;
-
-export const ortLoader = async (): Promise<EngineFactory> => (await import('./ort.js')).createOrtEngine;
-export const tfjsLoader = async (): Promise<EngineFactory> => (await import('./tfjs.js')).createTfjsEngine;
-
-/** The engine that runs a model format. */
-export function engineFor(format: LoadedModel['manifest']['format']): EngineName {
-  return format === 'onnx' ? 'ort' : 'tfjs';
-}
-
-/** Which entry point to import for an engine, for error messages. */
-const ENTRY_FOR: Record<EngineName, string> = { ort: 'inpage-classifier/onnx', tfjs: 'inpage-classifier/tfjs' };
-
-/** Null when the entry point has the engine; else why not (the caller wraps it in NO_BACKEND). */
-export function missingEngine(format: LoadedModel['manifest']['format'], loaders: EngineLoaders): string | null {
-  const engine = engineFor(format);
-  if (loaders[engine]) return null;
-  return `this entry point has no ${engine} engine for a ${format} model: import createClassifier from 'inpage-classifier' (both engines) or '${ENTRY_FOR[engine]}'`;
-}
 
 /** An error that no other backend can fix (the model itself is wrong): stop falling back. */
 export class ModelMismatchError extends Error {

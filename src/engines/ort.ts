@@ -25,11 +25,31 @@ const WASM_FILE: Partial<Record<BackendName, string>> = {
   webgpu: 'ort-wasm-simd-threaded.asyncify.wasm',
 };
 
-function configure(ort: OrtModule, ctx: EngineContext): void {
-  ort.env.wasm.wasmPaths = ctx.wasmPaths.ort;
-  ort.env.wasm.numThreads = ctx.wasmThreads;
-  ort.env.wasm.proxy = false;
-  ort.env.logLevel = 'error';
+/**
+ * onnxruntime-web reads `env.wasm` (threads, wasm location) once per bundle,
+ * when its first session starts; later writes change nothing. So the first
+ * classifier on a bundle configures it and the values are kept here; a later
+ * classifier asking for others gets a note saying what it runs with instead.
+ * Nothing else in `ort.env` is touched (an app's own logLevel, proxy… stay):
+ * our sessions ask for quiet logs through their own session options.
+ */
+const configured = new WeakMap<OrtModule['env'], { threads: number; wasmPaths: string }>();
+
+/** Configures the bundle on first use; what is in effect for this engine, with a note where it differs from the request. */
+function configure(ort: OrtModule, ctx: EngineContext): { threads: number; note?: string } {
+  let first = configured.get(ort.env);
+  if (!first) {
+    ort.env.wasm.wasmPaths = ctx.wasmPaths.ort;
+    ort.env.wasm.numThreads = ctx.wasmThreads;
+    first = { threads: ctx.wasmThreads, wasmPaths: ctx.wasmPaths.ort };
+    configured.set(ort.env, first);
+    return { threads: first.threads };
+  }
+  const differs = [
+    first.threads !== ctx.wasmThreads ? `${first.threads} thread${first.threads > 1 ? 's' : ''} (wasm.threads ${ctx.wasmThreads} asked for)` : '',
+    first.wasmPaths !== ctx.wasmPaths.ort ? `wasm files from ${first.wasmPaths} (wasm.paths.ort ${ctx.wasmPaths.ort} asked for)` : '',
+  ].filter(Boolean);
+  return { threads: first.threads, ...(differs.length ? { note: `onnxruntime-web reads its wasm settings once per page, and an earlier classifier set them: runs with ${differs.join(' and ')}` } : {}) };
 }
 
 type InputMeta = { name: string; isTensor: boolean; shape?: readonly (number | string)[] };
@@ -61,15 +81,15 @@ function checkInputShape(input: InputMeta | undefined, inputName: string, expect
 
 export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
   const ort = await bundles[ctx.backend]();
-  configure(ort, ctx);
+  const settings = configure(ort, ctx);
   const { manifest } = ctx.model;
   let bytes = ctx.model.files.get(manifest.files.model)!;
   // ORT's WebGL EP rejects symbolic dims ("expected shape '[,3,224,224]'"), and
   // freeDimensionOverrides does not reach it: pin them in the model bytes.
   if (ctx.backend === 'webgl') bytes = await pinSymbolicDims(bytes, 1);
   const wasmFile = WASM_FILE[ctx.backend];
-  const session = await withWasmDiagnosis(wasmFile ? [ctx.wasmPaths.ort + wasmFile] : [], 'options.wasmPaths.ort', () =>
-    ort.InferenceSession.create(bytes, { executionProviders: [ctx.backend], graphOptimizationLevel: 'all' }),
+  const session = await withWasmDiagnosis(wasmFile ? [ctx.wasmPaths.ort + wasmFile] : [], 'options.wasm.paths.ort', () =>
+    ort.InferenceSession.create(bytes, { executionProviders: [ctx.backend], graphOptimizationLevel: 'all', logSeverityLevel: 3 }),
   );
   const inputName = manifest.input.name ?? session.inputNames[0]!;
   const outputName = manifest.output.name ?? session.outputNames[0]!;
@@ -94,10 +114,13 @@ export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
   let released = false;
   // WebGL runs the copy whose symbolic dims were pinned to 1, above.
   const maxBatch = ctx.backend === 'webgl' ? 1 : batchLimit(meta);
+  // What runs: ORT lowers numThreads to 1 at its first session where threads cannot work (no cross-origin isolation).
+  const threads = Math.min(settings.threads, ort.env.wasm.numThreads ?? settings.threads);
   return {
     engine: 'ort',
     backend: ctx.backend,
     maxBatch,
+    ...(ctx.backend === 'webgl' ? {} : { wasm: { threads, ...(settings.note ? { note: settings.note } : {}) } }),
     ...(lost ? { lost } : {}),
     ...(gl ? { isLost: () => (gl.isContextLost() ? 'WebGL context lost' : null) } : {}),
     async run(input, batch = 1) {

@@ -35,25 +35,45 @@ async function importBackend(tf: TfModule, backend: BackendName, ctx: EngineCont
   } // webgl ships with @tensorflow/tfjs
 }
 
+/** Why each backend's last init failed, as its factory threw it (set by {@link explainInitFailures}). */
+const initFailures = new Map<string, string>();
+const explained = new WeakSet<object>();
+
 /**
- * tf.setBackend only answers true/false and logs the reason with console.warn;
- * capture that text so our fallback list can say why.
+ * tf.setBackend only answers true/false; the reason goes to console.warn.
+ * Rather than patching console (the app's own warnings would vanish while a
+ * GPU backend starts, seconds), the backend's registered factory is wrapped
+ * once so the error it throws is recorded on its way to tfjs. Only a backend
+ * not yet initialised is wrapped; its behaviour (sync or async) is kept.
  */
-async function setBackendExplained(tf: TfModule, backend: BackendName): Promise<void> {
-  const warnings: string[] = [];
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+function explainInitFailures(tf: TfModule, backend: BackendName): void {
+  const engine = tf.engine();
+  const entry = engine.registryFactory[backend];
+  if (!entry || explained.has(entry) || engine.registry[backend]) return;
+  explained.add(entry);
+  const factory = entry.factory;
+  const record = (error: unknown): never => {
+    initFailures.set(backend, error instanceof Error ? error.message : String(error));
+    throw error;
   };
-  let ok: boolean;
-  try {
-    ok = await tf.setBackend(backend);
-    await tf.ready();
-  } finally {
-    console.warn = warn;
-  }
+  entry.factory = () => {
+    initFailures.delete(backend);
+    try {
+      const created = factory();
+      return created instanceof Promise ? created.catch(record) : created;
+    } catch (error) {
+      return record(error);
+    }
+  };
+}
+
+async function setBackendExplained(tf: TfModule, backend: BackendName): Promise<void> {
+  explainInitFailures(tf, backend);
+  const ok = await tf.setBackend(backend);
+  await tf.ready();
   if (!ok || tf.getBackend() !== backend) {
-    throw new Error(`tfjs could not initialise its ${backend} backend${warnings.length ? `: ${warnings.join('; ')}` : ''}`);
+    const why = initFailures.get(backend);
+    throw new Error(`tfjs could not initialise its ${backend} backend${why ? `: ${why}` : ''}`);
   }
 }
 
@@ -80,7 +100,7 @@ export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
     await importBackend(tf, ctx.backend, ctx);
     // The SIMD build is the one every current browser gets (threads are off, above).
     const wasmUrls = ctx.backend === 'wasm' ? [`${ctx.wasmPaths.tfjs}tfjs-backend-wasm-simd.wasm`] : [];
-    await withWasmDiagnosis(wasmUrls, 'options.wasmPaths.tfjs', () => setBackendExplained(tf, ctx.backend));
+    await withWasmDiagnosis(wasmUrls, 'options.wasm.paths.tfjs', () => setBackendExplained(tf, ctx.backend));
     const backend = tf.backend() as { gpgpu?: { gl?: WebGLRenderingContext }; device?: Parameters<typeof watchGPUDevice>[0] };
     if (ctx.backend === 'webgl') {
       gl = backend.gpgpu?.gl;

@@ -15,8 +15,6 @@ export interface Drawable {
   /** Size after orientation. */
   width: number;
   height: number;
-  /** Encoded bytes (Blob inputs only): the result-cache key is their hash. */
-  bytes: Uint8Array | null;
   warnings: string[];
   /** Frees what decoding allocated (ImageBitmaps we created). */
   release(): void;
@@ -99,10 +97,10 @@ export async function decodeEncoded(bytes: Uint8Array, limits: InputLimits): Pro
       details: { format: info.format },
     });
   }
-  return { source: bitmap, width: bitmap.width, height: bitmap.height, bytes, warnings: encodedWarnings(bytes, info), release: () => bitmap.close() };
+  return { source: bitmap, width: bitmap.width, height: bitmap.height, warnings: encodedWarnings(bytes, info), release: () => bitmap.close() };
 }
 
-const keep = (source: CanvasImageSource, width: number, height: number): Drawable => ({ source, width, height, bytes: null, warnings: [], release: () => {} });
+const keep = (source: CanvasImageSource, width: number, height: number): Drawable => ({ source, width, height, warnings: [], release: () => {} });
 
 function nonEmpty(width: number, height: number, what: string): void {
   if (!(width > 0 && height > 0)) throw new ClassifierError('UNSUPPORTED_INPUT', `${what} has no pixels (${width}x${height}).`, { details: { width, height } });

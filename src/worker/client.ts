@@ -1,6 +1,6 @@
 /**
  * The page side of `createClassifier({ worker: true })`: a proxy with the
- * {@link ImageClassifier} surface whose calls run in a Web Worker (decode,
+ * {@link Classifier} surface whose calls run in a Web Worker (decode,
  * preprocessing, cache, inference), so the page's main thread only posts
  * inputs and receives results. Loaded with a dynamic import: apps that never
  * ask for a worker do not download it. Decisions: docs/worker.md.
@@ -10,9 +10,9 @@ import type { BackendChange } from '../backends/failover.js';
 import { adoptRemembered, rememberedEntries } from '../backends/remember-sync.js';
 import { throwIfAborted, withDeadline } from '../call-control.js';
 import { ClassifierError, describeError } from '../errors.js';
-import type { ImageClassifier } from '../image-classifier.js';
+import type { Classifier } from '../classifier-api.js';
 import { atInputIndex, checkImageList, isBlob, toDrawable } from '../input/decode.js';
-import { type ClassifierOptions, resolveOptions } from '../options.js';
+import type { InputLimits, ResolvedOptions } from '../options.js';
 import type {
   AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, ImageInput, ModelManifest,
 } from '../types.js';
@@ -23,7 +23,7 @@ const now = () => performance.now();
 const disposedError = () => new ClassifierError('DISPOSED', 'This classifier was disposed; create a new one with createClassifier().');
 
 /** A page-only input as something the worker can take: the same checks as in the page, then an ImageBitmap (transferred). */
-async function toWire(input: ImageInput, limits: ReturnType<typeof resolveOptions>['limits']): Promise<{ value: WireInput; transfer: Transferable[] }> {
+async function toWire(input: ImageInput, limits: InputLimits): Promise<{ value: WireInput; transfer: Transferable[] }> {
   // Bytes and pixel arrays are checked, sniffed and decoded in the worker, exactly as in the page.
   if (isBlob(input) || (typeof ImageData !== 'undefined' && input instanceof ImageData)) return { value: input, transfer: [] };
   // Size limits, <img> decoding, <video> readiness, unsupported types: the page-mode checks and errors.
@@ -48,10 +48,10 @@ function notPosted(error: unknown): unknown {
 }
 
 /** See the module docs; created by {@link startWorkerClassifier}. */
-export class WorkerClassifier extends EventTarget implements ImageClassifier {
+export class WorkerClassifier extends EventTarget implements Classifier {
   readonly #worker: Worker;
   readonly #api: Comlink.Remote<WorkerApi>;
-  readonly #limits: ReturnType<typeof resolveOptions>['limits'];
+  readonly #limits: InputLimits;
   readonly #info: WireInfo;
   #state: WireState;
   #nextId = 1;
@@ -63,8 +63,7 @@ export class WorkerClassifier extends EventTarget implements ImageClassifier {
   readonly adapter: AdapterInfo | null;
   readonly selection: BackendSelection;
 
-  /** @internal use createClassifier({ worker: true }) */
-  constructor(init: { worker: Worker; api: Comlink.Remote<WorkerApi>; limits: ReturnType<typeof resolveOptions>['limits']; info: WireInfo; state: WireState }) {
+  constructor(init: { worker: Worker; api: Comlink.Remote<WorkerApi>; limits: InputLimits; info: WireInfo; state: WireState }) {
     super();
     this.#worker = init.worker;
     this.#api = init.api;
@@ -96,17 +95,17 @@ export class WorkerClassifier extends EventTarget implements ImageClassifier {
     return this.#info.labels;
   }
 
-  /** @internal the worker reports a backend change (page side of `backendchange`). */
-  backendChanged(change: BackendChange, state: WireState, onBackendChange: ClassifierOptions['onBackendChange']): void {
+  /** The worker reports a backend change (page side of `backendchange`); called by startWorkerClassifier only. */
+  backendChanged(change: BackendChange, state: WireState, onBackendChange: ResolvedOptions['onBackendChange']): void {
     this.#state = state;
-    onBackendChange?.(change);
+    onBackendChange(change);
     this.dispatchEvent(new CustomEvent<BackendChange>('backendchange', { detail: change }));
   }
 
-  /** @internal a reply could not be read: every call fails from now on. */
+  /** A reply could not be read: every call fails from now on (called by startWorkerClassifier only). */
   crashed(reason: string): void {
     if (this.#dead || this.#disposed) return;
-    this.#dead = new ClassifierError('INFERENCE_FAILED', `The classifier's worker stopped: ${reason}. Create a new classifier.`, { details: { worker: 'crashed' } });
+    this.#dead = new ClassifierError('WORKER_FAILED', `The classifier's worker stopped: ${reason}. Create a new classifier.`, { details: { worker: 'crashed' } });
     for (const reject of this.#pending) reject(this.#dead);
     this.#pending.clear();
     this.#worker.terminate();
@@ -223,26 +222,20 @@ export class WorkerClassifier extends EventTarget implements ImageClassifier {
 
 /**
  * Starts the worker, creates the classifier in it and resolves with its
- * page-side proxy. Options are validated here (the same TypeErrors as page
- * mode) and every URL is made absolute against the document: inside the
- * worker a relative URL would resolve against the worker script.
+ * page-side proxy. `options` were validated and resolved in the page by
+ * createClassifier, as for page mode (the same TypeErrors).
  */
-export async function startWorkerClassifier(options: ClassifierOptions, defaultModel: string, spawn: () => Worker): Promise<ImageClassifier> {
-  // Model tiers (a list) are validated and chosen from in the worker; everything else is checked here.
-  const tiers: readonly (string | URL | ModelManifest)[] | null = Array.isArray(options?.model) ? options.model : null;
-  const resolved = resolveOptions(tiers ? { ...options, model: undefined } : options, defaultModel);
+export async function startWorkerClassifier(options: ResolvedOptions, spawn: () => Worker): Promise<Classifier> {
   if (typeof Worker === 'undefined') {
-    throw new ClassifierError('NO_BACKEND', 'options.worker is true but this context has no Worker; create the classifier without worker: true.', { details: { worker: 'unavailable' } });
+    throw new ClassifierError('UNSUPPORTED_ENVIRONMENT', 'options.worker is true but this context has no Worker; create the classifier without worker: true.', { details: { environment: 'no-worker' } });
   }
-  const { onProgress, onBackendChange, assetBase: _assetBase, worker: _worker, ...rest } = options;
-  // baseUrl is now absolute, and relative model URLs resolve against it in the worker as they do here; URL objects cannot be cloned.
-  const model = tiers ? tiers.map((m) => (m instanceof URL ? m.href : m)) : resolved.model;
-  const wire: WireOptions = { ...rest, model, baseUrl: resolved.baseUrl, wasmPaths: resolved.wasmPaths };
+  // Resolved in the page: every URL is absolute already (in the worker a relative one would resolve against the worker script).
+  const { onProgress, onBackendChange, ...wire } = options;
   let worker: Worker;
   try {
     worker = spawn();
   } catch (error) {
-    throw new ClassifierError('NO_BACKEND', `The classifier's Web Worker could not be started: ${describeError(error)}`, { cause: error, details: { worker: 'failed' } });
+    throw new ClassifierError('WORKER_FAILED', `The classifier's Web Worker could not be started: ${describeError(error)}`, { cause: error, details: { worker: 'failed' } });
   }
   let proxy: WorkerClassifier | undefined;
   let failStart: (error: Error) => void = () => {};
@@ -254,21 +247,21 @@ export async function startWorkerClassifier(options: ClassifierOptions, defaultM
     if (proxy) {
       if (!(event instanceof ErrorEvent)) proxy.crashed(reason);
     } else {
-      failStart(new ClassifierError('NO_BACKEND', `The classifier's Web Worker failed: ${reason}. Check that your bundler emits the worker script as an ES module (Vite: worker.format 'es', which the inpage-classifier/vite plugin sets) and that a Content-Security-Policy allows it (worker-src).`, { details: { worker: 'failed' } }));
+      failStart(new ClassifierError('WORKER_FAILED', `The classifier's Web Worker failed: ${reason}. Check that your bundler emits the worker script as an ES module (Vite: worker.format 'es', which the inpage-classifier/vite plugin sets) and that a Content-Security-Policy allows it (worker-src).`, { details: { worker: 'failed' } }));
     }
   };
   worker.addEventListener('error', onError);
   worker.addEventListener('messageerror', onError);
   const api = Comlink.wrap<WorkerApi>(worker);
   const callbacks: WorkerCallbacks = {
-    progress: (p) => onProgress?.(p),
+    progress: (p) => onProgress(p),
     backendChange: (change, state) => proxy?.backendChanged(change, state, onBackendChange),
   };
   try {
-    const reply = await Promise.race([api.create(wire, Comlink.proxy(callbacks), rememberedEntries()), startFailed]);
+    const reply = await Promise.race([api.create(wire satisfies WireOptions, Comlink.proxy(callbacks), rememberedEntries()), startFailed]);
     if (!reply.ok) throw fromWireError(reply.error);
     adoptRemembered(reply.value.remembered);
-    proxy = new WorkerClassifier({ worker, api, limits: resolved.limits, info: reply.value.info, state: reply.state! });
+    proxy = new WorkerClassifier({ worker, api, limits: options.limits, info: reply.value.info, state: reply.state! });
     return proxy;
   } catch (error) {
     api[Comlink.releaseProxy]();

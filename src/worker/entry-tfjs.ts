@@ -1,11 +1,11 @@
 /**
  * Worker script of `createClassifier({ worker: true })` for TensorFlow.js only (`inpage-classifier/tfjs`).
  * Started by start-tfjs.ts with `new Worker(new URL(…, import.meta.url), { type: 'module' })`,
- * which bundlers recognise and emit as a separate chunk (an ES module: the
- * engines inside are dynamic imports).
+ * which bundlers recognise and emit as a separate chunk (the engines inside
+ * are dynamic imports). The options arrive resolved from the page, default
+ * model included.
  */
-import { tfjsLoader } from '../engines/engine.js';
-import { DEFAULT_MODEL_PATH } from '../options.js';
+import { tfjsLoader } from '../engines/load-tfjs.js';
 import { serveClassifier } from './serve.js';
 
-serveClassifier({ loaders: { tfjs: tfjsLoader }, defaultModel: DEFAULT_MODEL_PATH });
+serveClassifier({ loaders: { tfjs: tfjsLoader } });

@@ -7,7 +7,7 @@
  */
 import type { BackendChange } from '../backends/failover.js';
 import { ClassifierError, type ClassifierErrorCode } from '../errors.js';
-import type { ClassifierOptions } from '../options.js';
+import type { ResolvedOptions } from '../options.js';
 import type {
   AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, EngineName, ImageInput, LoadProgress, ModelManifest,
 } from '../types.js';
@@ -44,8 +44,8 @@ export type Reply<T> = { ok: true; value: T; state: WireState | null } | { ok: f
 /** Per-call options without the AbortSignal (not cloneable): `aborts` says one exists. */
 export type WireCallOptions = Omit<ClassifyBatchOptions, 'signal'> & { aborts?: boolean };
 
-/** Options as the worker gets them: functions removed, every URL already absolute. */
-export type WireOptions = Omit<ClassifierOptions, 'onProgress' | 'onBackendChange' | 'assetBase' | 'worker'>;
+/** Options as the worker gets them: resolved in the page (defaults filled, every URL absolute), callbacks removed. */
+export type WireOptions = Omit<ResolvedOptions, 'onProgress' | 'onBackendChange'>;
 
 /** Page-side functions the worker calls (passed with comlink.proxy). */
 export interface WorkerCallbacks {

@@ -9,15 +9,15 @@
 import * as Comlink from 'comlink';
 import type { BackendChange } from '../backends/failover.js';
 import { adoptRemembered, rememberedEntries } from '../backends/remember-sync.js';
-import type { Classifier } from '../classifier.js';
-import { createInPage, type EntryPoint } from '../create.js';
+import type { PageClassifier } from '../classifier.js';
+import { createResolved, type EntryPoint } from '../create.js';
 import { ClassifierError } from '../errors.js';
 import type { ClassificationResult, ClassifyBatchOptions } from '../types.js';
 import { type Reply, toWireError, type WireCallOptions, type WireState, type WorkerApi, type WorkerCallbacks } from './protocol.js';
 
 /** Serves one classifier from this worker (the worker scripts call it once). */
-export function serveClassifier(entry: EntryPoint): void {
-  let clf: Classifier | null = null;
+export function serveClassifier(entry: Pick<EntryPoint, 'loaders'>): void {
+  let clf: PageClassifier | null = null;
   /** AbortControllers of calls whose page-side signal can still fire, by call id. */
   const controllers = new Map<number, AbortController>();
 
@@ -48,7 +48,7 @@ export function serveClassifier(entry: EntryPoint): void {
     return signal ? { ...rest, signal } : rest;
   };
 
-  const live = (): Classifier => {
+  const live = (): PageClassifier => {
     if (!clf) throw notCreated();
     return clf;
   };
@@ -78,7 +78,12 @@ export function serveClassifier(entry: EntryPoint): void {
       if (clf) throw new Error('this worker already serves a classifier');
       adoptRemembered(remembered);
       // A throwing page callback must not fail the load: its error stays in the page.
-      const created = await createInPage({ ...options, onProgress: (p) => void Promise.resolve(callbacks.progress(p)).catch(() => {}) }, entry);
+      const created = await createResolved({
+        ...options,
+        onProgress: (p) => void Promise.resolve(callbacks.progress(p)).catch(() => {}),
+        // The page is told through the backendchange event below.
+        onBackendChange: () => {},
+      }, entry);
       clf = created;
       created.addEventListener('backendchange', (event) => {
         const change = (event as CustomEvent<BackendChange>).detail;

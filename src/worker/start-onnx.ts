@@ -6,5 +6,7 @@
 import type { WorkerStart } from '../create.js';
 import { startWorkerClassifier } from './client.js';
 
-export const startWorker: WorkerStart = (options, defaultModel) =>
-  startWorkerClassifier(options, defaultModel, () => new Worker(new URL('./entry-onnx.js', import.meta.url), { type: 'module', name: 'inpage-classifier' }));
+// Each entry's worker has its own name: webpack names the worker chunk after it, and
+// one shared name merged the three entries' worker scripts into one chunk.
+export const startWorker: WorkerStart = (options) =>
+  startWorkerClassifier(options, () => new Worker(new URL('./entry-onnx.js', import.meta.url), { type: 'module', name: 'inpage-classifier-onnx' }));

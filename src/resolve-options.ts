@@ -1,0 +1,145 @@
+/**
+ * Validates createClassifier options and fills in every default: a bad
+ * option is a TypeError naming it (like lru-cache does), thrown before
+ * anything is downloaded. The deprecated flat option names (0.1) are mapped
+ * onto their groups here and nowhere else; where both are given, the grouped
+ * one wins.
+ */
+import {
+  ALL_BACKENDS, type CacheOptions, type ClassifierOptions, DEFAULT_LIMITS, DEFAULT_MODEL_PATH, DEFAULTS, type ModelSource, positiveInteger, positiveNumber, type ResolvedOptions,
+} from './options.js';
+import type { ModelManifest } from './types.js';
+
+function documentBase(): string {
+  return typeof document !== 'undefined' ? document.baseURI : globalThis.location?.href ?? 'http://localhost/';
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw new TypeError(`${name} must be ${allowed.map((a) => `'${a}'`).join(', ')}, got ${String(value)}`);
+  return value as T;
+}
+
+function object(name: string, value: unknown): void {
+  if (value !== undefined && (value === null || typeof value !== 'object')) throw new TypeError(`${name} must be an object, got ${String(value)}`);
+}
+
+/** A manifest URL made absolute, or the manifest object as it is. */
+function modelRef(name: string, model: unknown, base: string): string | ModelManifest {
+  if (typeof model === 'string' || model instanceof URL) return new URL(String(model), base).href;
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) throw new TypeError(`${name} must be a manifest URL or a manifest object`);
+  return model as ModelManifest;
+}
+
+/** The 0.1 flat names, moved into their groups (grouped values win). */
+function upgradeLegacy(o: ClassifierOptions): ClassifierOptions {
+  const listed = Array.isArray(o.model) ? (o.model as readonly ModelSource[]) : null;
+  // Only the legacy names actually given; a group's own values win over them.
+  const merge = <T extends object>(group: T | undefined, legacy: Partial<T>): T | undefined => {
+    const given = Object.fromEntries(Object.entries(legacy).filter(([, v]) => v !== undefined));
+    return Object.keys(given).length ? ({ ...given, ...group } as T) : group;
+  };
+  return {
+    ...o,
+    model: listed ? undefined : o.model,
+    tiers: o.tiers ?? (listed ? { models: listed, ...(o.latencyBudgetMs !== undefined ? { latencyBudgetMs: o.latencyBudgetMs } : {}) } : undefined),
+    selection: merge(o.selection, { measure: o.measureBackends, budgetMs: o.selectionBudgetMs, initTimeoutMs: o.initTimeoutMs, remember: o.rememberBackend }),
+    calls: merge(o.calls, { maxQueue: o.maxQueue, timeoutMs: o.timeoutMs }),
+    preprocessing: merge(o.preprocessing, { background: o.background, resampling: o.resampling }),
+    wasm: merge(o.wasm, { paths: o.wasmPaths, threads: o.wasmThreads }),
+    modelCache: o.modelCache ?? (o.persistModel === false ? false : merge(undefined, { name: o.modelCacheName })),
+    cache: o.cache === false ? false : merge(o.cache, { fallbackToCache: o.fallbackToCache }),
+  };
+}
+
+/**
+ * @param defaultModel - the entry point's default model, below `assetBase`
+ * @throws TypeError naming the option
+ */
+export function resolveOptions(options: ClassifierOptions = {}, defaultModel = DEFAULT_MODEL_PATH): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('createClassifier(options): options must be an object (or nothing, for the default model)');
+  }
+  const o = upgradeLegacy(options);
+  for (const group of ['tiers', 'selection', 'cache', 'calls', 'limits', 'preprocessing', 'wasm', 'modelCache'] as const) {
+    if (o[group] !== false) object(`options.${group}`, o[group]);
+  }
+  if (o.worker !== undefined && typeof o.worker !== 'boolean') throw new TypeError(`options.worker must be true or false, got ${String(o.worker)}`);
+  const base = documentBase();
+  const assetBase = new URL(String(o.assetBase ?? '/'), base).href;
+  if (!assetBase.endsWith('/')) throw new TypeError(`options.assetBase must be a folder URL ending in "/", got ${String(o.assetBase)}`);
+  const baseUrl = new URL(String(o.baseUrl ?? base), base).href;
+
+  let tiers: ResolvedOptions['tiers'] = null;
+  if (o.tiers) {
+    if (!Array.isArray(o.tiers.models) || o.tiers.models.length === 0) {
+      throw new TypeError('options.tiers.models must list at least one manifest URL or object (largest first)');
+    }
+    tiers = {
+      // Relative manifest URLs resolve against baseUrl, as a single model's do.
+      models: o.tiers.models.map((m, i) => modelRef(`options.tiers.models[${i}]`, m, baseUrl)),
+      latencyBudgetMs: positiveNumber('options.tiers.latencyBudgetMs', o.tiers.latencyBudgetMs ?? DEFAULTS.latencyBudgetMs),
+    };
+  }
+  const model = o.model === undefined ? new URL(defaultModel, assetBase).href : modelRef('options.model', o.model, baseUrl);
+
+  const backends = o.backends ?? 'auto';
+  if (backends !== 'auto') {
+    if (!Array.isArray(backends) || backends.length === 0) {
+      throw new TypeError(`options.backends must be 'auto' or a non-empty list of ${ALL_BACKENDS.join(', ')}`);
+    }
+    for (const b of backends) {
+      if (!ALL_BACKENDS.includes(b)) throw new TypeError(`options.backends: unknown backend "${String(b)}"; use ${ALL_BACKENDS.join(', ')}`);
+    }
+  }
+
+  const s = o.selection ?? {};
+  const c: CacheOptions = o.cache === false ? {} : o.cache ?? {};
+  const calls = o.calls ?? {};
+  const p = o.preprocessing ?? {};
+  const w = o.wasm ?? {};
+  const limits = { ...DEFAULT_LIMITS, ...o.limits };
+  positiveNumber('options.limits.maxBytes', limits.maxBytes);
+  positiveNumber('options.limits.maxPixels', limits.maxPixels);
+  const hardware = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
+  if (p.background !== undefined && typeof p.background !== 'string') throw new TypeError(`options.preprocessing.background must be a CSS colour string, got ${String(p.background)}`);
+  const modelCacheName = o.modelCache === false ? null : o.modelCache?.name ?? DEFAULTS.modelCacheName;
+  if (modelCacheName !== null && (typeof modelCacheName !== 'string' || modelCacheName === '')) throw new TypeError(`options.modelCache.name must be a non-empty string, got ${String(modelCacheName)}`);
+
+  return {
+    model,
+    tiers,
+    baseUrl,
+    backends,
+    selection: {
+      measure: oneOf('options.selection.measure', s.measure ?? DEFAULTS.selection.measure, ['auto', 'always', 'never'] as const),
+      budgetMs: positiveNumber('options.selection.budgetMs', s.budgetMs ?? DEFAULTS.selection.budgetMs),
+      initTimeoutMs: positiveNumber('options.selection.initTimeoutMs', s.initTimeoutMs ?? DEFAULTS.selection.initTimeoutMs),
+      remember: s.remember ?? DEFAULTS.selection.remember,
+    },
+    cache: {
+      maxEntries: o.cache === false ? 0 : positiveInteger('options.cache.maxEntries', c.maxEntries ?? DEFAULTS.cache.maxEntries),
+      ttlMs: c.ttlMs === undefined ? undefined : positiveNumber('options.cache.ttlMs', c.ttlMs),
+      fallbackToCache: c.fallbackToCache ?? DEFAULTS.cache.fallbackToCache,
+    },
+    calls: {
+      maxQueue: positiveInteger('options.calls.maxQueue', calls.maxQueue ?? DEFAULTS.calls.maxQueue),
+      timeoutMs: calls.timeoutMs === undefined ? undefined : positiveNumber('options.calls.timeoutMs', calls.timeoutMs),
+    },
+    limits,
+    preprocessing: {
+      background: p.background ?? DEFAULTS.preprocessing.background,
+      resampling: oneOf('options.preprocessing.resampling', p.resampling ?? DEFAULTS.preprocessing.resampling, ['antialiased', 'canvas'] as const),
+    },
+    wasm: {
+      paths: {
+        ort: new URL(w.paths?.ort ?? 'wasm/ort/', w.paths?.ort ? base : assetBase).href,
+        tfjs: new URL(w.paths?.tfjs ?? 'wasm/tfjs/', w.paths?.tfjs ? base : assetBase).href,
+      },
+      threads: positiveInteger('options.wasm.threads', w.threads ?? Math.min(DEFAULTS.maxWasmThreads, hardware)),
+    },
+    modelCache: modelCacheName === null ? null : { name: modelCacheName },
+    worker: o.worker ?? false,
+    onProgress: o.onProgress ?? (() => {}),
+    onBackendChange: o.onBackendChange ?? (() => {}),
+  };
+}
