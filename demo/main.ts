@@ -45,7 +45,7 @@ async function load(): Promise<Classifier> {
   (await current?.catch(() => null))?.dispose();
   const local = localModels.get(modelSelect.value);
   current = createClassifier({
-    ...(local ? { model: local.manifest, baseUrl: local.baseUrl, modelCacheName: local.modelCacheName } : { model: modelSelect.value }),
+    ...(local ? { model: local.manifest, baseUrl: local.baseUrl, modelCache: { name: local.modelCacheName } } : { model: modelSelect.value }),
     backends: choice === 'auto' ? 'auto' : [choice as BackendName],
     onProgress: (p) => {
       progress.value = p.total > 0 ? p.loaded / p.total : p.phase === 'ready' ? 1 : 0;

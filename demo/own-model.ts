@@ -7,7 +7,7 @@
  */
 import { type ModelManifest, validateManifest } from '../src/index.js';
 
-/** The Cache API cache picked models go into (passed to createClassifier as modelCacheName). */
+/** The Cache API cache picked models go into (passed to createClassifier as modelCache.name). */
 export const LOCAL_MODEL_CACHE = 'inpage-classifier-demo-local-models';
 
 export interface LocalModel {
