@@ -1,18 +1,27 @@
 /**
  * A GPU lost at run time: the WebGL context (WEBGL_lose_context) or the
  * WebGPU device (destroy()) behind the classifier is taken away from outside,
- * as a driver reset or a backgrounded tab would. The next call — and a call
- * already in flight — still resolve with the right answer on the next
- * backend, and a `backendchange` event says what happened. Both engines.
+ * as a driver reset or a backgrounded tab would. A call whose inference is
+ * running on that GPU when it goes (the loss is triggered by the runtime's
+ * own first GPU submission of the call) and the calls after it still
+ * resolve with the right answer on the next backend, and a `backendchange`
+ * event says what happened. Both engines.
  */
 import { beforeEach, describe, expect, test } from 'vitest';
 import type { BackendName } from '../src/types.js';
-import { useDemoSession } from './helpers/browser.js';
+import { DEFAULT_MODELS as MODELS, ENGINES, GPU_BACKENDS } from '../tools/browser/matrix.js';
+import { reloadLibraryPage, useDemoSession } from './helpers/browser.js';
 import { hasSharedData, SKIP_NO_DATA } from './helpers/data.js';
 
-/** Records every WebGL context and WebGPU device the page creates, so the test can lose them. */
+/**
+ * Records every WebGL context and WebGPU device the page creates, so the test can lose them; and
+ * window.__loss: once armed (armedAt set), the FIRST GPU submission the page makes — a WebGPU
+ * queue submit, a WebGL draw or pixel read-back, i.e. the runtime executing the model — loses
+ * that very device/context from inside the runtime's own call, and records when and from where.
+ */
 const RECORD_GPU_OBJECTS = `
   window.__gl = []; window.__gpu = [];
+  const queues = new WeakMap(); // GPUQueue -> its GPUDevice
   for (const C of [globalThis.HTMLCanvasElement, globalThis.OffscreenCanvas]) {
     if (!C) continue;
     const get = C.prototype.getContext;
@@ -27,58 +36,121 @@ const RECORD_GPU_OBJECTS = `
     GPUAdapter.prototype.requestDevice = async function (...args) {
       const device = await request.apply(this, args);
       window.__gpu.push(device);
+      queues.set(device.queue, device);
       return device;
     };
   }
+  window.__loss = { armedAt: null, fired: [], submissionsAfterArming: 0 };
+  const submission = (what, lose) => {
+    const l = window.__loss;
+    if (l.armedAt === null) return;
+    l.submissionsAfterArming++;
+    if (l.fired.length > 0) return;
+    l.fired.push({ what, at: performance.now(), stack: new Error().stack });
+    lose();
+  };
+  if (globalThis.GPUQueue) {
+    const submit = GPUQueue.prototype.submit;
+    GPUQueue.prototype.submit = function (...args) {
+      submission('GPUQueue.submit', () => queues.get(this).destroy());
+      return submit.apply(this, args);
+    };
+  }
+  for (const C of [globalThis.WebGLRenderingContext, globalThis.WebGL2RenderingContext]) {
+    if (!C) continue;
+    for (const name of ['drawArrays', 'drawElements', 'readPixels']) {
+      const original = C.prototype[name];
+      C.prototype[name] = function (...args) {
+        submission(C.name + '.' + name, () => this.getExtension('WEBGL_lose_context').loseContext());
+        return original.apply(this, args);
+      };
+    }
+  }
 `;
-
-const MODELS = { tfjs: '/models/nsfw-mobilenet-v2/manifest.json', ort: '/models/nsfw-mobilenet-v2-onnx/manifest.json' };
 
 describe.skipIf(!hasSharedData)(`backend lost at run time (${hasSharedData ? 'real photos' : SKIP_NO_DATA})`, () => {
   const demo = useDemoSession({ initScript: RECORD_GPU_OBJECTS });
   // A lost context/device also breaks the runtime's page-wide GPU state: each test starts on a fresh page.
   beforeEach(async () => {
-    await demo().page.reload();
-    await demo().page.waitForFunction(() => typeof window.inpageClassifier?.createClassifier === 'function');
+    await reloadLibraryPage(demo().page);
   });
 
-  for (const engine of ['tfjs', 'ort'] as const) {
-    for (const gpu of ['webgl', 'webgpu'] as const) {
-      test(`${engine}: ${gpu} lost between and during calls → wasm, same answer, one backendchange event`, async () => {
+  for (const engine of ENGINES) {
+    for (const gpu of GPU_BACKENDS) {
+      test(`${engine}: ${gpu} lost while the engine is running an inference → that call and the next resolve on wasm, same answer, one backendchange event`, async () => {
         const out = await demo().page.evaluate(async ({ model, gpu }) => {
-          const w = window as unknown as { __gl: WebGLRenderingContext[]; __gpu: { destroy(): void }[] };
+          type Fired = { what: string; at: number; stack: string };
+          const w = window as unknown as { __loss: { armedAt: number | null; fired: Fired[]; submissionsAfterArming: number } };
           const clf = await window.inpageClassifier.createClassifier({ model, backends: [gpu as BackendName, 'wasm'], cache: false, rememberBackend: false });
           const changes: unknown[] = [];
           clf.addEventListener('backendchange', (e) => changes.push((e as CustomEvent).detail));
           const photo = await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob();
           const before = await clf.classify(photo);
-          const lose = () => {
-            if (gpu === 'webgl') for (const gl of w.__gl) gl.getExtension('WEBGL_lose_context')?.loseContext();
-            else for (const d of w.__gpu) d.destroy();
-          };
-          // In flight: the call starts on the GPU, the GPU goes away under it.
+          // In flight: arm the wrapper once the call has started. The call first reads, decodes
+          // and resizes the photo (no WebGL/WebGPU calls), so the first GPU submission after this
+          // point is the engine running the model, and that submission loses the GPU under it.
+          const startedAt = performance.now();
           const inFlight = clf.classify(photo);
-          lose();
+          w.__loss.armedAt = performance.now();
           const during = await inFlight;
+          const resolvedAt = performance.now();
+          const firedDuringCall = w.__loss.fired.map((f) => ({ ...f, inCall: f.at > w.__loss.armedAt! && f.at < resolvedAt }));
           const after = await clf.classify(photo);
           const result = {
+            startedAt, armedAt: w.__loss.armedAt, fired: firedDuringCall,
             backends: [before.backend, during.backend, after.backend, clf.backend],
             top1: [before.top[0]!.label, during.top[0]!.label, after.top[0]!.label],
-            scoreDiff: Math.abs(before.scores[before.top[0]!.index]! - after.scores[before.top[0]!.index]!),
+            scoreDiff: Math.max(...[during, after].map((r) => Math.abs(before.scores[before.top[0]!.index]! - r.scores[before.top[0]!.index]!))),
             changes,
             fallbacks: clf.fallbacks.map((f) => f.backend),
           };
           await clf.dispose();
           return result;
         }, { model: MODELS[engine], gpu });
-        expect(out.backends[0]).toBe(gpu);
-        expect(out.backends.slice(1)).toEqual(['wasm', 'wasm', 'wasm']);
+        // The loss really happened inside the engine's run: exactly one triggered, after the call
+        // started and the wrapper was armed, before the call resolved, from a GPU submission made
+        // by the runtime's own code (its module is on the stack: tfjs or onnxruntime-web).
+        // Had the call failed over before reaching the engine (or run on wasm from the start),
+        // nothing would have fired.
+        expect(out.armedAt).toBeGreaterThanOrEqual(out.startedAt);
+        expect(out.fired).toHaveLength(1);
+        expect(out.fired[0]!.inCall).toBe(true);
+        expect(out.fired[0]!.what).toMatch(gpu === 'webgpu' ? /^GPUQueue\.submit$/ : /^WebGL2?RenderingContext\.(drawArrays|drawElements|readPixels)$/);
+        // (ORT's WebGPU EP submits from its wasm glue, served from wasm/ort/.)
+        expect(out.fired[0]!.stack).toMatch(engine === 'tfjs' ? /tfjs/ : /onnxruntime-web|\/wasm\/ort\/ort-wasm/);
+        // ...and the call it was lost under still resolved, on the next backend, with the same answer.
+        expect(out.backends).toEqual([gpu, 'wasm', 'wasm', 'wasm']);
         expect(out.top1).toEqual(['Neutral', 'Neutral', 'Neutral']);
         expect(out.scoreDiff).toBeLessThan(1e-3);
         expect(out.changes).toEqual([{ from: gpu, to: 'wasm', reason: expect.stringMatching(/lost|destroyed/i) }]);
         expect(out.fallbacks).toContain(gpu);
       });
     }
+  }
+
+  // Lost while no call runs: the next call sees the loss (webglcontextlost / isContextLost) before
+  // it reaches the engine. WebGL only: the WebGPU inits cost 15-20 s each on SwiftShader, and the
+  // tests above already put both WebGPU engines through a loss.
+  for (const engine of ENGINES) {
+    test(`${engine}: webgl lost between calls → the next call resolves on wasm, one backendchange event`, async () => {
+      const out = await demo().page.evaluate(async ({ model }) => {
+        const w = window as unknown as { __gl: WebGLRenderingContext[] };
+        const clf = await window.inpageClassifier.createClassifier({ model, backends: ['webgl', 'wasm'], cache: false, rememberBackend: false });
+        const changes: unknown[] = [];
+        clf.addEventListener('backendchange', (e) => changes.push((e as CustomEvent).detail));
+        const photo = await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob();
+        const before = await clf.classify(photo);
+        for (const gl of w.__gl) gl.getExtension('WEBGL_lose_context')?.loseContext();
+        await new Promise((r) => setTimeout(r, 100)); // the webglcontextlost event is dispatched as a task
+        const after = await clf.classify(photo);
+        const result = { backends: [before.backend, after.backend], top1: [before.top[0]!.label, after.top[0]!.label], changes };
+        await clf.dispose();
+        return result;
+      }, { model: MODELS[engine] });
+      expect(out.backends).toEqual(['webgl', 'wasm']);
+      expect(out.top1).toEqual(['Neutral', 'Neutral']);
+      expect(out.changes).toEqual([{ from: 'webgl', to: 'wasm', reason: expect.stringMatching(/lost/i) }]);
+    });
   }
 
   test('no backend left: BACKEND_LOST, and the classifier does not hang', async () => {
