@@ -14,7 +14,7 @@ import type { Engine } from './engines/engine.js';
 import { concatFloats } from './bytes.js';
 import { ClassifierError } from './errors.js';
 import type { Classifier } from './classifier-api.js';
-import { atInputIndex, checkImageList, decodeEncoded, describeValue, isBlob, readBlob, toDrawable } from './input/decode.js';
+import { atInputIndex, checkImageList, type DecodeOptions, decodeEncoded, describeValue, isBlob, readBlob, toDrawable } from './input/decode.js';
 import type { LoadedModel } from './manifest/load.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_TOP_K, positiveInteger, type ResolvedOptions } from './options.js';
 import { CanvasPreprocessor, type Pixels } from './preprocess/canvas.js';
@@ -65,6 +65,7 @@ export class PageClassifier extends EventTarget implements Classifier {
   readonly #options: ResolvedOptions;
   readonly #cache: ResultCache;
   readonly #canvas: CanvasPreprocessor;
+  readonly #decode: DecodeOptions;
   readonly #queue = new SerialQueue();
   /**
    * Content keys of the Blobs already read. A Blob's bytes never change, so a
@@ -91,6 +92,7 @@ export class PageClassifier extends EventTarget implements Classifier {
     // With the cache off it stores nothing but still shares identical files in flight.
     this.#cache = new ResultCache(init.options.cache.maxEntries, init.options.cache.ttlMs);
     this.#canvas = new CanvasPreprocessor(init.model.manifest.input, init.options.preprocessing.background, init.options.preprocessing.resampling);
+    this.#decode = { colorSpaceConversion: init.model.manifest.input.colorProfile === 'ignore' ? 'none' : 'default' };
     this.#fallbacks = [...init.fallbacks];
     this.capabilities = Object.freeze([...init.capabilities]);
     this.adapter = init.adapter;
@@ -174,7 +176,7 @@ export class PageClassifier extends EventTarget implements Classifier {
     return this.#queue.run(async () => {
       this.#assertLive();
       const t0 = now();
-      const drawable = await toDrawable(input, this.#options.limits);
+      const drawable = await toDrawable(input, this.#options.limits, this.#decode);
       try {
         const decoded = now();
         const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
@@ -198,7 +200,7 @@ export class PageClassifier extends EventTarget implements Classifier {
     const t0 = now();
     // Not read yet only if its cache entry was evicted or expired since it was identified.
     const bytes = id.bytes ?? (await readBlob(id.blob, this.#options.limits));
-    const drawable = await decodeEncoded(bytes, this.#options.limits);
+    const drawable = await decodeEncoded(bytes, this.#options.limits, this.#decode);
     try {
       const decoded = now();
       const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
@@ -333,7 +335,7 @@ export class PageClassifier extends EventTarget implements Classifier {
   async preprocess(input: ImageInput): Promise<Float32Array> {
     this.#assertLive();
     return this.#queue.run(async () => {
-      const drawable = await toDrawable(input, this.#options.limits);
+      const drawable = await toDrawable(input, this.#options.limits, this.#decode);
       try {
         const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
         return pixelsToTensor(pixels.data, pixels.width, pixels.height, this.#model.manifest.input);

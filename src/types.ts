@@ -44,6 +44,14 @@ export interface InputSpec {
   mean: [number, number, number];
   std: [number, number, number];
   channels: 'RGB' | 'BGR';
+  /**
+   * An encoded image's embedded ICC colour profile: 'convert' to sRGB (what
+   * browsers display, and what sharp/libvips servers do) or 'ignore' it (what
+   * Pillow and so torchvision servers do: `Image.open(...).convert('RGB')`
+   * reads the stored values). Matters only for images with a non-sRGB profile.
+   * @defaultValue 'convert'
+   */
+  colorProfile?: 'convert' | 'ignore';
 }
 
 export interface OutputSpec {

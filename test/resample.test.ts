@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planResample, roundHalfEven, resampleAntialiased, type ResampleTarget } from '../src/preprocess/resample.js';
 import type { ResizeMode } from '../src/types.js';
+import { hasPillow, NO_PILLOW, pillowResize } from '../tools/pillow.js';
 
 /** planResample can return -0 offsets (-Math.round(0)); toEqual distinguishes -0 from 0, so normalise. */
 const plain = (t: ResampleTarget): ResampleTarget => ({ ...t, offsetX: t.offsetX + 0, offsetY: t.offsetY + 0 });
@@ -32,13 +33,14 @@ function mulberry32(seed: number): () => number {
 }
 
 /**
- * Brute-force reference: the full resized image (every pixel, not just the visible window), PIL's triangle
- * filter evaluated over every source index (zero outside the support), rounding after the horizontal pass
- * and after the vertical pass; then pasted onto a background canvas at the offset. Weights are stored as
- * float32 like the implementation's: with these rational weights exact .5 ties are common (e.g. 57→70 gives
- * ~200 in the first pass), and float64 weights would round ~1% of pixels the other way (±1).
+ * Brute-force reference: the full resized image (every pixel, not just the visible window), the
+ * triangle filter evaluated over every source index (zero outside the support) and normalised, in
+ * Pillow's fixed-point arithmetic (weights rounded to 22 fractional bits, sums started at one half,
+ * shifted back and clipped), with the 8-bit intermediate image between the horizontal and the
+ * vertical pass; then pasted onto a background canvas at the offset.
  */
 function reference(src: Uint8ClampedArray, w: number, h: number, t: ResampleTarget, bg: readonly [number, number, number]): Uint8ClampedArray {
+  const ONE = 2 ** 22;
   const weights = (inSize: number, outSize: number): number[][] => {
     const scale = inSize / outSize;
     const fs = Math.max(scale, 1);
@@ -48,20 +50,20 @@ function reference(src: Uint8ClampedArray, w: number, h: number, t: ResampleTarg
       const ws: number[] = [];
       for (let i = 0; i < inSize; i++) ws.push(Math.max(0, 1 - Math.abs((i + 0.5 - center) / fs)));
       const sum = ws.reduce((a, b) => a + b, 0);
-      rows.push(ws.map((v) => Math.fround(Math.fround(v) / sum)));
+      rows.push(ws.map((v) => Math.trunc(0.5 + (v / sum) * ONE)));
     }
     return rows;
   };
-  const round8 = (v: number) => Math.min(255, Math.max(0, Math.round(v)));
+  const clip8 = (v: number) => Math.min(255, Math.max(0, Math.floor(v / ONE)));
   const hw = weights(w, t.resizedW);
   const vw = weights(h, t.resizedH);
   const mid: number[] = new Array(h * t.resizedW * 3).fill(0);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < t.resizedW; x++) {
       for (let c = 0; c < 3; c++) {
-        let acc = 0;
+        let acc = ONE / 2;
         for (let i = 0; i < w; i++) acc += src[(y * w + i) * 4 + c]! * hw[x]![i]!;
-        mid[(y * t.resizedW + x) * 3 + c] = round8(acc);
+        mid[(y * t.resizedW + x) * 3 + c] = clip8(acc);
       }
     }
   }
@@ -72,14 +74,16 @@ function reference(src: Uint8ClampedArray, w: number, h: number, t: ResampleTarg
       const oy = y + t.offsetY;
       if (ox < 0 || oy < 0 || ox >= t.outW || oy >= t.outH) continue;
       for (let c = 0; c < 3; c++) {
-        let acc = 0;
+        let acc = ONE / 2;
         for (let i = 0; i < h; i++) acc += mid[(i * t.resizedW + x) * 3 + c]! * vw[y]![i]!;
-        out[(oy * t.outW + ox) * 4 + c] = round8(acc);
+        out[(oy * t.outW + ox) * 4 + c] = clip8(acc);
       }
     }
   }
   return out;
 }
+
+const rgbOf = (rgba: Uint8ClampedArray) => Uint8Array.from({ length: (rgba.length / 4) * 3 }, (_, i) => rgba[Math.floor(i / 3) * 4 + (i % 3)]!);
 
 describe('planResample', () => {
   it('crop: Resize(256) then CenterCrop(224) on a 640x480 landscape', () => {
@@ -222,6 +226,31 @@ describe('resampleAntialiased', () => {
     const t = planResample(57, 41, size, mode, side);
     const out = resampleAntialiased(src, 57, 41, t, bg);
     expect(Array.from(out)).toEqual(Array.from(reference(src, 57, 41, t, bg)));
+  });
+});
+
+describe.skipIf(!hasPillow)(`resampleAntialiased gives Pillow's bytes exactly (${hasPillow ? 'Debian python3-pil' : NO_PILLOW})`, () => {
+  const bg = [255, 255, 255] as const;
+  it.each([
+    // [source w, h, model size, mode, shorter side]: downscales of photo-like ratios, an upscale, odd factors.
+    [640, 480, [224, 224], 'crop', 256],
+    [480, 640, [224, 224], 'crop', 256],
+    [1000, 750, [224, 224], 'stretch', undefined],
+    [333, 517, [224, 224], 'stretch', undefined],
+    [57, 41, [224, 224], 'crop', undefined],
+    [300, 200, [299, 299], 'crop', 342],
+    [401, 97, [48, 192], 'letterbox', undefined],
+    [1200, 101, [224, 224], 'letterbox', undefined],
+  ] as [number, number, [number, number], ResizeMode, number | undefined][])('%ix%i → %j %s (side %s), random pixels', (w, h, size, mode, side) => {
+    const rnd = mulberry32(w * 7919 + h);
+    const src = image(w, h, () => [Math.floor(rnd() * 256), Math.floor(rnd() * 256), Math.floor(rnd() * 256)]);
+    const t = planResample(w, h, size, mode, side);
+    const ours = rgbOf(resampleAntialiased(src, w, h, t, bg));
+    const theirs = pillowResize(rgbOf(src), w, h, t, bg);
+    expect(ours.length).toBe(theirs.length);
+    let differing = 0;
+    for (let i = 0; i < ours.length; i++) if (ours[i] !== theirs[i]) differing++;
+    expect(differing, 'bytes that differ from Pillow').toBe(0);
   });
 });
 

@@ -83,14 +83,20 @@ export async function readBlob(blob: Blob, limits: InputLimits): Promise<Uint8Ar
   return new Uint8Array(await blob.arrayBuffer());
 }
 
+/** How encoded images are decoded (from the manifest's input spec). */
+export interface DecodeOptions {
+  /** 'none': keep the stored values, ignoring an embedded ICC profile (as Pillow does). @defaultValue 'default' */
+  colorSpaceConversion?: 'default' | 'none';
+}
+
 /** Encoded image bytes → drawable: sniff, pixel limit from the header, then decode. */
-export async function decodeEncoded(bytes: Uint8Array, limits: InputLimits): Promise<Drawable> {
+export async function decodeEncoded(bytes: Uint8Array, limits: InputLimits, decode: DecodeOptions = {}): Promise<Drawable> {
   const info = sniffImage(bytes);
   checkPixels(info.width, info.height, limits);
   let bitmap: ImageBitmap;
   try {
     // Typed by content, not by the (possibly wrong) name or type of the Blob.
-    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: info.mime }), { imageOrientation: 'from-image', premultiplyAlpha: 'default' });
+    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: info.mime }), { imageOrientation: 'from-image', premultiplyAlpha: 'default', colorSpaceConversion: decode.colorSpaceConversion ?? 'default' });
   } catch (error) {
     throw new ClassifierError('DECODE_FAILED', `The ${info.format.toUpperCase()} image could not be decoded (corrupt or truncated data): ${describeError(error)}`, {
       cause: error,
@@ -114,8 +120,8 @@ function checked(source: CanvasImageSource, width: number, height: number, what:
 }
 
 /** @throws ClassifierError UNSUPPORTED_INPUT, INPUT_TOO_LARGE or DECODE_FAILED */
-export async function toDrawable(input: ImageInput, limits: InputLimits): Promise<Drawable> {
-  if (isBlob(input)) return decodeEncoded(await readBlob(input, limits), limits);
+export async function toDrawable(input: ImageInput, limits: InputLimits, decode: DecodeOptions = {}): Promise<Drawable> {
+  if (isBlob(input)) return decodeEncoded(await readBlob(input, limits), limits, decode);
   if (isA<ImageBitmap>('ImageBitmap', input)) return checked(input, input.width, input.height, 'The ImageBitmap (closed?)', limits);
   if (isA<HTMLImageElement>('HTMLImageElement', input)) {
     try {

@@ -34,6 +34,7 @@ const ManifestSchema = v.object({
     mean: v.optional(triple, [0, 0, 0]),
     std: v.optional(triple, [1, 1, 1]),
     channels: v.optional(v.picklist(['RGB', 'BGR']), 'RGB'),
+    colorProfile: v.optional(v.picklist(['convert', 'ignore']), 'convert'),
   }),
   output: v.object({
     name: v.optional(v.string()),
