@@ -11,7 +11,7 @@ import type { Classifier } from './classifier-api.js';
 import { createWithEntry } from './create.js';
 import { ortLoader } from './engines/load-ort.js';
 import { tfjsLoader } from './engines/load-tfjs.js';
-import { type ClassifierOptions, DEFAULT_MODEL_PATH } from './options.js';
+import { type ClassifierOptions, DEFAULT_ONNX_MODEL_PATH } from './options.js';
 
 export * from './api.js';
 
@@ -21,8 +21,9 @@ export * from './api.js';
  * a ready {@link Classifier} (in the page, or with `worker: true` in a Web Worker).
  *
  * @param options - everything is optional; with none, the default NSFW
- *   MobileNetV2 model is loaded from `/models/` (see the Vite plugin or
- *   `npx inpage-classifier copy-assets` for serving it).
+ *   MobileNetV2 model — its ONNX twin, on onnxruntime-web, the fastest path
+ *   measured (docs/performance.md) — is loaded from `/models/` (see the Vite
+ *   plugin or `npx inpage-classifier copy-assets` for serving it).
  * @throws TypeError for a bad option, before anything starts
  * @throws {@link ClassifierError} with code `MANIFEST_INVALID`, `MODEL_LOAD_FAILED`,
  *   `MODEL_INTEGRITY`, `ENGINE_UNAVAILABLE`, `NO_BACKEND`, `WORKER_FAILED` or
@@ -38,5 +39,5 @@ export * from './api.js';
  * ```
  */
 export async function createClassifier(options?: ClassifierOptions): Promise<Classifier> {
-  return createWithEntry(options ?? {}, { loaders: { ort: ortLoader, tfjs: tfjsLoader }, defaultModel: DEFAULT_MODEL_PATH, worker: () => import('./worker/start.js') });
+  return createWithEntry(options ?? {}, { loaders: { ort: ortLoader, tfjs: tfjsLoader }, defaultModel: DEFAULT_ONNX_MODEL_PATH, worker: () => import('./worker/start.js') });
 }

@@ -29,9 +29,10 @@ export type ModelSource = string | URL | ModelManifest;
 export interface ClassifierOptions {
   /**
    * URL of a `manifest.json`, or the manifest object (then set `baseUrl` for its files).
-   * @defaultValue the entry point's default model below `assetBase`:
-   * `models/nsfw-mobilenet-v2/manifest.json` (tfjs), or its ONNX twin
-   * `models/nsfw-mobilenet-v2-onnx/manifest.json` from `inpage-classifier/onnx`
+   * @defaultValue the entry point's default model below `assetBase`: the ONNX
+   * twin `models/nsfw-mobilenet-v2-onnx/manifest.json` (main entry and
+   * `inpage-classifier/onnx`; the fastest path measured), or the tfjs
+   * `models/nsfw-mobilenet-v2/manifest.json` from `inpage-classifier/tfjs`
    * @example { model: '/models/nsfw-mobilenet-v2-onnx/manifest.json' }
    */
   model?: ModelSource | readonly ModelSource[];
@@ -273,9 +274,9 @@ export const DEFAULTS = {
   modelCacheName: 'inpage-classifier-models-v1',
 } as const;
 
-/** The default model of the main and `/tfjs` entry points, below `assetBase`. */
+/** The default model of `inpage-classifier/tfjs`, below `assetBase`. */
 export const DEFAULT_MODEL_PATH = 'models/nsfw-mobilenet-v2/manifest.json';
-/** The default model of `inpage-classifier/onnx`: the ONNX twin of the same model. */
+/** The default model of the main entry and `inpage-classifier/onnx`: the ONNX twin of the same model (faster: docs/performance.md). */
 export const DEFAULT_ONNX_MODEL_PATH = 'models/nsfw-mobilenet-v2-onnx/manifest.json';
 
 /**

@@ -26,6 +26,7 @@ const runs: BenchRun[] = [
   run('classifyCanvas ort/wasm-2t', 'classifyCanvas', 'ort', 'wasm', 2, 40, { stages: { decodeMs: 4, preprocessMs: 1, inferenceMs: 34, totalMs: 39 } }),
   run('batch ort/wasm-2t x8', 'batch', 'ort', 'wasm', 2, 300, { batch: 8, images: 24, throughputPerS: 26.7 }),
   run('batch tfjs/wasm x8', 'batch', 'tfjs', 'wasm', 1, NaN, { batch: 8, images: 0, available: false, note: 'Classifier.classifyBatch not available in this build' }),
+  run('classify default (no options)', 'classifyDefault', 'ort', 'auto', 2, 45, { stages: { decodeMs: 3, preprocessMs: 3, inferenceMs: 38, totalMs: 44 } }),
 ];
 const cacheHit: CacheHitStats[] = [
   { engine: 'tfjs', images: 20, hitP50Ms: 0.8, hitP95Ms: 1.1, missP50Ms: 95, readP50Ms: 0.6, hashP50Ms: 0.1, fileKbP50: 123 },
@@ -70,6 +71,13 @@ describe('bench report: ratios', () => {
     expect(r.vsNsfwjs.bestCanvasResampling).toBeCloseTo(120 / 40, 6);
   });
 
+  it('the no-options run: nsfwjs best ÷ it, and the work around the model (classify ÷ raw on the backend it ran on)', () => {
+    expect(r.vsNsfwjs.default).toBeCloseTo(120 / 45, 6);
+    expect(r.aroundModelVsRaw.default).toBeCloseTo(45 / 39, 6);
+    expect(r.aroundModelVsRaw['ort/wasm-2t']).toBeCloseTo(50 / 39, 6);
+    expect(r.aroundModelVsRaw['tfjs/wasm']).toBeCloseTo(95 / 80, 6);
+  });
+
   it('node: web ÷ node at the same thread count, library and raw', () => {
     expect(r.vsNode['ort/wasm-2t']).toBeCloseTo(2, 6);
     expect(r.vsNode['raw ort/wasm-2t']).toBeCloseTo(39 / 20, 6);
@@ -100,6 +108,8 @@ describe('bench report: targets', () => {
     expect(byId('overhead ort/webgl')).toMatchObject({ met: false });
     expect(byId('overhead ort/webgl').margin).toMatch(/missed by 14\.3 %.*1 image: indicative only/);
     expect(byId('vs nsfwjs')).toMatchObject({ met: true });
+    expect(byId('vs nsfwjs default')).toMatchObject({ met: true, value: 120 / 45 });
+    expect(byId('around the model')).toMatchObject({ met: true, value: 45 / 39 });
     expect(byId('vs node')).toMatchObject({ met: false, margin: 'missed by 54 % (2.00× the native floor)' });
     expect(byId('cache hit ms')).toMatchObject({ met: false, margin: 'missed by 0.50 ms (1.50 ms)' });
     expect(byId('cache hit ratio')).toMatchObject({ met: false });
@@ -110,7 +120,7 @@ describe('bench report: targets', () => {
   it('reports unmeasured targets as such', () => {
     const none = evaluateTargets(computeRatios([], [], []), []);
     expect(none.every((x) => x.met === null)).toBe(true);
-    expect(none.map((x) => x.id)).toEqual(['overhead', 'vs nsfwjs', 'vs node', 'cache hit ms', 'cache hit ratio', 'worker longest task']);
+    expect(none.map((x) => x.id)).toEqual(['overhead', 'vs nsfwjs', 'vs nsfwjs default', 'around the model', 'vs node', 'cache hit ms', 'cache hit ratio', 'worker longest task']);
   });
 });
 

@@ -7,6 +7,7 @@ import type { BenchReport, RunKind } from './report.js';
 const COLORS: Record<RunKind, string> = {
   classify: '#1e3a8a',
   classifyCanvas: '#0e7490',
+  classifyDefault: '#dc2626',
   classifyTensor: '#3b82f6',
   raw: '#10b981',
   nsfwjs: '#f59e0b',

@@ -17,8 +17,11 @@ import { percentile } from './stats.js';
 /** What createClassifier resolves to (in the page or, with `worker: true`, a worker proxy). */
 type Classifier = Awaited<ReturnType<Window['inpageClassifier']['createClassifier']>>;
 
-/** classifyCanvas: classify(blob) with `resampling: 'canvas'`, the library's fast preprocessing path. */
-export type SlotKind = 'classify' | 'classifyCanvas' | 'classifyTensor' | 'raw' | 'nsfwjs';
+/**
+ * classifyCanvas: classify(blob) with `resampling: 'canvas'`, the library's fast preprocessing path;
+ * classifyDefault: classify(blob) on `createClassifier()` with no options at all (what a new user runs).
+ */
+export type SlotKind = 'classify' | 'classifyCanvas' | 'classifyDefault' | 'classifyTensor' | 'raw' | 'nsfwjs';
 
 export interface SlotSpec {
   id: string;
@@ -79,7 +82,11 @@ export async function setup(slots: SlotSpec[], wasmThreads: number): Promise<Set
   for (const spec of slots) {
     try {
       const loaded: Loaded = { spec, backendUsed: spec.backend };
-      if (spec.kind === 'classify' || spec.kind === 'classifyCanvas' || spec.kind === 'classifyTensor') {
+      if (spec.kind === 'classifyDefault') {
+        // No options at all: the default model, backends, cache, threads and selection.
+        loaded.clf = await window.inpageClassifier.createClassifier();
+        loaded.backendUsed = loaded.clf.backend;
+      } else if (spec.kind === 'classify' || spec.kind === 'classifyCanvas' || spec.kind === 'classifyTensor') {
         loaded.clf = await libClassifier(spec.engine, spec.backend, spec.kind === 'classifyCanvas' ? 'canvas' : 'antialiased');
         loaded.backendUsed = loaded.clf.backend;
       } else if (spec.backend === 'auto') {
@@ -123,7 +130,7 @@ export async function step(b64: string, include: string[], reverse: boolean, wan
     // tfjs has one active backend per page: switch it before the timer starts, for every tfjs user alike.
     if (s.spec.engine === 'tfjs' && s.backendUsed !== 'none') await useTfBackend(s.backendUsed as BackendName);
     const t0 = performance.now();
-    if (s.spec.kind === 'classify' || s.spec.kind === 'classifyCanvas') result.timings[s.spec.id] = (await s.clf!.classify(blob)).timings;
+    if (s.spec.kind === 'classify' || s.spec.kind === 'classifyCanvas' || s.spec.kind === 'classifyDefault') result.timings[s.spec.id] = (await s.clf!.classify(blob)).timings;
     else if (s.spec.kind === 'classifyTensor') result.timings[s.spec.id] = (await s.clf!.classifyTensor(tensor)).timings;
     else if (s.raw) await s.raw.run(tensor);
     else await s.peer!.classify(blob);

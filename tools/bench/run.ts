@@ -64,6 +64,8 @@ export function benchSlots(quick: boolean): Slot[] {
   }
   for (const backend of ['wasm', ...gpus] as const) add('nsfwjs', 'tfjs', backend);
   for (const kind of ['classify', 'classifyTensor', 'raw'] as const) add(kind, 'ort', 'wasm', 'B');
+  // What `createClassifier()` with no options runs (the main entry's default model, ONNX on ORT).
+  slots.push({ id: 'classify default (no options)', kind: 'classifyDefault', engine: 'ort', backend: 'auto', threads: DEFAULT_ORT_THREADS, page: 'A' });
   // The fast preprocessing path (one canvas drawImage instead of the antialiased filter), on WASM.
   add('classifyCanvas', 'tfjs', 'wasm');
   add('classifyCanvas', 'ort', 'wasm');
@@ -179,7 +181,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
           threads: s.threads !== null && l?.backendUsed !== 'wasm' && s.backend === 'auto' ? null : s.threads,
           batch: 1, images: ms.length, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95),
           ...(c ? { coldStartMs: c.net, coldStartCachedMs: c.cached } : {}),
-          ...(s.kind === 'classify' || s.kind === 'classifyCanvas' || s.kind === 'classifyTensor' ? { stages: stageP50(timings.get(s.id)!) } : {}),
+          ...(s.kind === 'classify' || s.kind === 'classifyCanvas' || s.kind === 'classifyDefault' || s.kind === 'classifyTensor' ? { stages: stageP50(timings.get(s.id)!) } : {}),
           ...(l?.error ? { available: false, note: l.error } : ms.length === 0 ? { available: false, note: 'no samples' } : {}),
         };
         if (!run.stages) delete run.stages;

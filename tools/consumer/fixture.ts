@@ -45,21 +45,21 @@ export type Entry = 'inpage-classifier' | 'inpage-classifier/onnx' | 'inpage-cla
 /**
  * The app: imports createClassifier, classifies the images in public/images
  * with each model and prints what it got. The main entry point runs the
- * default (tfjs) model and its ONNX twin, in the page and then each again in
- * a Web Worker (`worker: true`, which only works if the build emitted the
+ * tfjs model and its default (the ONNX twin), in the page and then each again
+ * in a Web Worker (`worker: true`, which only works if the build emitted the
  * worker script); the others their own default, in the page.
  */
 export function mainTs(entry: Entry): string {
   const runs = entry === 'inpage-classifier'
-    ? "[[undefined, false], ['models/nsfw-mobilenet-v2-onnx/manifest.json', false], [undefined, true], ['models/nsfw-mobilenet-v2-onnx/manifest.json', true]] as const"
+    ? "[['models/nsfw-mobilenet-v2/manifest.json', false], [undefined, false], ['models/nsfw-mobilenet-v2/manifest.json', true], [undefined, true]] as const"
     : '[[undefined, false]] as const';
   return `import { createClassifier } from '${entry}';
 
 const images = (document.body.dataset.images ?? '').split(',').filter(Boolean);
 const runs = [];
 for (const [model, worker] of ${runs}) {
-  // Two ORT threads whatever the machine's default (half its cores), so isolation is proven by threads > 1.
-  const clf = await createClassifier({ model, backends: ['wasm'], worker, wasmThreads: 2 });
+  // Two ORT threads whatever the machine's default, so isolation is proven by threads > 1.
+  const clf = await createClassifier({ model, backends: ['wasm'], worker, wasm: { threads: 2 } });
   const top1: Record<string, string> = {};
   for (const name of images) {
     const blob = await (await fetch(\`images/\${name}\`)).blob();
