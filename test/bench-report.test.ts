@@ -29,8 +29,8 @@ const runs: BenchRun[] = [
   run('classify default (no options)', 'classifyDefault', 'ort', 'auto', 2, 45, { stages: { decodeMs: 3, preprocessMs: 3, inferenceMs: 38, totalMs: 44 } }),
 ];
 const cacheHit: CacheHitStats[] = [
-  { engine: 'tfjs', images: 20, hitP50Ms: 0.8, hitP95Ms: 1.1, missP50Ms: 95, readP50Ms: 0.6, hashP50Ms: 0.1, fileKbP50: 123 },
-  { engine: 'ort', images: 20, hitP50Ms: 1.5, hitP95Ms: 2, missP50Ms: 50, readP50Ms: 1.2, hashP50Ms: 0.1, fileKbP50: 123 },
+  { engine: 'tfjs', images: 20, hitP50Ms: 0.8, hitP95Ms: 1.1, sameObjectHitP50Ms: 0.2, missP50Ms: 95, readP50Ms: 0.6, hashP50Ms: 0.1, fileKbP50: 123 },
+  { engine: 'ort', images: 20, hitP50Ms: 1.5, hitP95Ms: 2, sameObjectHitP50Ms: 0.3, missP50Ms: 50, readP50Ms: 1.2, hashP50Ms: 0.1, fileKbP50: 123 },
 ];
 const responsiveness: Responsiveness[] = [
   { engine: 'ort', mode: 'main', available: true, images: 50, longTaskMs: 70, longTasks: 12, maxLagMs: 74, totalMs: 2600 },
@@ -86,6 +86,7 @@ describe('bench report: ratios', () => {
 
   it('cache hit ÷ miss takes the worse engine; longest task: the trace when there is one, else longtask/timer gap, null if unavailable', () => {
     expect(r.cacheHitVsMiss).toBeCloseTo(1.5 / 50, 6);
+    expect(r.cacheHitSameObjectVsMiss).toBeCloseTo(0.3 / 50, 6);
     expect(r.longestTaskMs['ort/wasm main']).toBe(74);
     expect(r.longestTaskMs['tfjs/wasm main']).toBeNull();
     expect(r.longestTaskMs['tfjs/wasm worker']).toBe(6);
@@ -120,7 +121,7 @@ describe('bench report: targets', () => {
   it('reports unmeasured targets as such', () => {
     const none = evaluateTargets(computeRatios([], [], []), []);
     expect(none.every((x) => x.met === null)).toBe(true);
-    expect(none.map((x) => x.id)).toEqual(['overhead', 'vs nsfwjs', 'vs nsfwjs default', 'around the model', 'vs node', 'cache hit ms', 'cache hit ratio', 'worker longest task']);
+    expect(none.map((x) => x.id)).toEqual(['overhead', 'vs nsfwjs', 'vs nsfwjs default', 'around the model', 'vs node', 'cache hit ms', 'cache hit ratio', 'cache hit same Blob', 'worker longest task']);
   });
 });
 
@@ -133,7 +134,7 @@ describe('bench report: renderings', () => {
     expect(text).toContain('1,500 / 700');
     expect(text).toContain('4.0 / 8.0 / 80.0');
     expect(text).toMatch(/batch tfjs\/wasm x8 .*not available: Classifier\.classifyBatch not available/);
-    expect(text).toContain('cache hit ort/wasm: p50 1.50 ms (miss 50.0 ms; read 1.20 + sha256 0.10 ms of a 123 KB file)');
+    expect(text).toContain('cache hit ort/wasm: p50 1.50 ms, same Blob again 0.30 ms (miss 50.0 ms; read 1.20 + sha256 0.10 ms of a 123 KB file)');
     expect(text).toContain('responsiveness tfjs/wasm main: not available: worker mode not available in this build');
     expect(text).toContain('responsiveness ort/wasm worker: longest main-thread task 12.5 ms (trace: 2 of 900 tasks over 10 ms), 0 long tasks over 50 ms, max setTimeout(0) gap 40.0 ms over 50 images');
     expect(text).toContain('overheadVsRaw.tfjs/wasm: 1.050');

@@ -210,7 +210,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
       }
       const hits = await call(pageA.page, 'cacheHit', [...ENGINES], files.slice(0, opts.quick ? 5 : 20));
       cacheHit = hits.map((h) => ({
-        engine: h.engine, images: h.hitMs.length, hitP50Ms: percentile(h.hitMs, 50), hitP95Ms: percentile(h.hitMs, 95), missP50Ms: percentile(h.missMs, 50),
+        engine: h.engine, images: h.hitMs.length, hitP50Ms: percentile(h.hitMs, 50), hitP95Ms: percentile(h.hitMs, 95), sameObjectHitP50Ms: percentile(h.sameObjectHitMs, 50), missP50Ms: percentile(h.missMs, 50),
         readP50Ms: percentile(h.readMs, 50), hashP50Ms: percentile(h.hashMs, 50), fileKbP50: percentile(h.kb, 50),
       }));
       opts.log(`cache hit p50: ${cacheHit.map((c) => `${c.engine} ${c.hitP50Ms.toFixed(2)} ms`).join(', ')}`);
