@@ -31,7 +31,9 @@ describe.skipIf(!hasSharedData)(`one cache stage: abort, stale and warnings on e
         // The same call unaborted is a hit: the entry was not touched by the aborted one.
         const hitAfter = (await clf.classify(photo)).cached;
         // Shared in-flight work: the second caller aborts once both are waiting on one computation.
-        const busy = [0.1, 0.2].map((v) => clf.classifyTensor(new Float32Array(224 * 224 * 3).fill(v)));
+        // Eight inferences ahead in the queue (well over 100 ms) keep that computation pending past the
+        // abort, however fast the machine; a follower still reading when the abort comes is rejected too.
+        const busy = Array.from({ length: 8 }, (_, i) => clf.classifyTensor(new Float32Array(224 * 224 * 3).fill(i / 10)));
         const leader = code(clf.classify(other));
         const sharedAbort = new AbortController();
         const follower = code(clf.classify(new Blob([await other.arrayBuffer()]), { signal: sharedAbort.signal }));
