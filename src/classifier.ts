@@ -20,7 +20,7 @@ import { DEFAULT_BATCH_SIZE, DEFAULT_TOP_K, positiveInteger, type ResolvedOption
 import { CanvasPreprocessor, type Pixels } from './preprocess/canvas.js';
 import { pixelsToTensor } from './preprocess/tensor.js';
 import { applyActivation, topK } from './postprocess/scores.js';
-import { SerialQueue } from './queue.js';
+import { SerialQueue, yieldToEventLoop } from './queue.js';
 import type {
   AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifyBatchOptions, ClassifierStats, ClassifyOptions, EngineName, ImageInput, ModelManifest, TierSelection,
 } from './types.js';
@@ -217,6 +217,9 @@ export class PageClassifier extends EventTarget implements Classifier {
     for (const [k, id] of ids.entries()) {
       prepared.push(await this.#tensorOf(id).catch((error: unknown) => Promise.reject(indexes ? atInputIndex(error, indexes[k]!) : error)));
     }
+    // Preprocessing (canvas read-back, resample) and inference are each a task's worth of work on
+    // the main thread; without a yield between them they run as one long task (> 50 ms under load).
+    await yieldToEventLoop();
     const t0 = now();
     const tensors = prepared.map((p) => p.tensor);
     const scores = await this.#infer(tensors.length === 1 ? tensors[0]! : concatFloats(tensors), tensors.length);
