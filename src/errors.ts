@@ -24,7 +24,8 @@ export type ClassifierErrorCode =
   | 'ABORTED'
   | 'TIMEOUT'
   | 'QUEUE_FULL'
-  | 'INFERENCE_FAILED';
+  | 'INFERENCE_FAILED'
+  | 'PREPROCESS_FAILED';
 
 export interface ClassifierErrorOptions {
   /** The underlying error, if any (kept as `error.cause`). */

@@ -8,7 +8,11 @@ export type BackendName = 'webgpu' | 'webgl' | 'wasm';
 /** The runtime behind the backend: onnxruntime-web or TensorFlow.js. */
 export type EngineName = 'ort' | 'tfjs';
 export type ModelFormat = 'onnx' | 'tfjs-layers' | 'tfjs-graph';
-export type ResizeMode = 'crop' | 'stretch' | 'letterbox';
+export type ResizeMode = 'crop' | 'stretch' | 'letterbox' | 'fit-height';
+/** Pillow's resampling filters (each antialiased: the filter widens when shrinking), as a PIL/torchvision server applies them. */
+export type ResampleFilter = 'bilinear' | 'bicubic' | 'lanczos' | 'box' | 'hamming' | 'nearest';
+/** Channel order of the model input: RGB/BGR (3), L = grayscale (1: 0.2989 R + 0.587 G + 0.114 B), RGBA (4). */
+export type ChannelOrder = 'RGB' | 'BGR' | 'L' | 'RGBA';
 export type TensorLayout = 'NCHW' | 'NHWC';
 export type Activation = 'softmax' | 'sigmoid' | 'none';
 
@@ -28,22 +32,32 @@ export interface ModelManifest {
   output: OutputSpec;
   /** A labels file (one label per line) or the labels inline. */
   labels: string | string[];
+  /**
+   * Set by the loader, never read from a manifest file: present only when the
+   * model was loaded with `integrity: 'none'`, saying that no file was checked
+   * against a sha256 (and, for a raw Hugging Face / Teachable Machine folder,
+   * how to give it a verified manifest). `clf.manifest.unverified`.
+   */
+  unverified?: string | undefined;
 }
 
 export interface InputSpec {
   /** Graph input name (ONNX); defaults to the model's first input. */
   name?: string | undefined;
-  /** [height, width] the model takes. */
+  /** [height, width] the model takes (height first, like the tensor). */
   size: [number, number];
   layout: TensorLayout;
-  /** crop: scale the shorter side to `shorterSide` (default: the crop size) then center-crop; stretch; letterbox (pad). */
-  resize: { mode: ResizeMode; shorterSide?: number | undefined };
+  resize: ResizeSpec;
   /** Multiplies 0..255 pixel values first. */
   scale: number;
-  /** Per channel, in `channels` order; applied as (pixel * scale - mean) / std. */
-  mean: [number, number, number];
-  std: [number, number, number];
-  channels: 'RGB' | 'BGR';
+  /**
+   * One value per channel, in `channels` order; applied as (pixel * scale - mean) / std.
+   * A single number in the manifest applies to every channel; after validation it is always an array.
+   */
+  mean: number[];
+  std: number[];
+  /** @defaultValue 'RGB' */
+  channels: ChannelOrder;
   /**
    * An encoded image's embedded ICC colour profile: 'convert' to sRGB (what
    * browsers display, and what sharp/libvips servers do) or 'ignore' it (what
@@ -52,11 +66,63 @@ export interface InputSpec {
    * @defaultValue 'convert'
    */
   colorProfile?: 'convert' | 'ignore';
+  /**
+   * EXIF orientation of an encoded image: 'apply' it (as browsers display the
+   * photo) or 'ignore' it (as `Image.open(...).convert('RGB')` does on a server
+   * that never calls ImageOps.exif_transpose).
+   * @defaultValue 'apply'
+   */
+  orientation?: 'apply' | 'ignore';
+  /**
+   * Transparent pixels: 'composite' them on `preprocessing.background` (like
+   * a server that flattens), or 'drop' the alpha channel and keep the stored
+   * colour (PIL's `convert('RGB')`). Browsers keep colour premultiplied, so a
+   * fully transparent pixel's colour is lost either way: 'drop' reads it as black.
+   * @defaultValue 'composite'
+   */
+  alpha?: 'composite' | 'drop';
+}
+
+/** How the image becomes `size`. */
+export interface ResizeSpec {
+  /**
+   * crop: scale the shorter side to `shorterSide` (default: the crop's shorter side), then center-crop (torchvision Resize + CenterCrop);
+   * stretch: to `size`, ignoring aspect; letterbox: fit inside `size` keeping aspect, padded;
+   * fit-height: height to `size[0]`, width in proportion (rounded up) but at most `size[1]`, padded on the right (PaddleOCR's text-line resize).
+   */
+  mode: ResizeMode;
+  shorterSide?: number | undefined;
+  /** Pillow filter used to resize. @defaultValue 'bilinear' */
+  filter?: ResampleFilter;
+  /** Where a letterboxed image sits: 'center', or 'left' (against the left edge, vertically centred). fit-height is always 'left'. @defaultValue 'center' */
+  anchor?: 'center' | 'left';
+  /**
+   * The tensor value of padded areas (letterbox, fit-height), after normalisation (Paddle pads with 0 after
+   * normalising). Absent: padding is `preprocessing.background`, normalised like any pixel.
+   */
+  padValue?: number | undefined;
+  /**
+   * How the crop's offset is rounded when the margin is odd: 'round' (torchvision's CenterCrop: Python round) or
+   * 'floor' (Hugging Face image processors: `(h - crop) // 2`). @defaultValue 'round'
+   */
+  cropOffset?: 'round' | 'floor';
 }
 
 export interface OutputSpec {
+  /** Which graph output to read (ONNX, tfjs graph models with several outputs); defaults to the first. */
   name?: string | undefined;
   activation: Activation;
+  /**
+   * Outputs before the first class: 1 for a 1001-way head whose output 0 is "background". The activation
+   * runs over all outputs; the first `labelOffset` are then dropped, so scores and labels line up.
+   * @defaultValue 0
+   */
+  labelOffset?: number | undefined;
+  /**
+   * Multi-label models (sigmoid): `top` lists only classes scoring at least this (still at most topK).
+   * `scores` keeps every class.
+   */
+  threshold?: number | undefined;
 }
 
 /** Progress of model download and warm-up, for a progress bar. */

@@ -66,7 +66,7 @@ describe('validateManifest: valid manifests', () => {
     expect(m.name).toBe('test-model');
     expect(m.format).toBe('onnx');
     expect(m.input.size).toEqual([224, 224]);
-    expect(m.input.resize).toEqual({ mode: 'crop', shorterSide: 256 });
+    expect(m.input.resize).toEqual({ mode: 'crop', shorterSide: 256, filter: 'bilinear', anchor: 'center', cropOffset: 'round' });
     expect(m.input.scale).toBe(1);
     expect(m.input.mean).toEqual([0, 0, 0]);
     expect(m.input.std).toEqual([1, 1, 1]);

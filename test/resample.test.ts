@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planResample, roundHalfEven, resampleAntialiased, type ResampleTarget } from '../src/preprocess/resample.js';
-import type { ResizeMode } from '../src/types.js';
+import type { ResampleFilter, ResizeMode } from '../src/types.js';
 import { hasPillow, NO_PILLOW, pillowResize } from '../tools/pillow.js';
 
 /** planResample can return -0 offsets (-Math.round(0)); toEqual distinguishes -0 from 0, so normalise. */
@@ -251,6 +251,45 @@ describe.skipIf(!hasPillow)(`resampleAntialiased gives Pillow's bytes exactly ($
     let differing = 0;
     for (let i = 0; i < ours.length; i++) if (ours[i] !== theirs[i]) differing++;
     expect(differing, 'bytes that differ from Pillow').toBe(0);
+  });
+});
+
+describe.skipIf(!hasPillow)(`every Pillow filter gives Pillow's bytes exactly (${hasPillow ? 'Debian python3-pil' : NO_PILLOW})`, () => {
+  const bg = [0, 0, 0] as const;
+  const filters: ResampleFilter[] = ['bicubic', 'lanczos', 'box', 'hamming', 'nearest', 'bilinear'];
+  it.each(filters.flatMap((f) => [
+    [f, 640, 480, [224, 224], 'crop'],
+    [f, 97, 61, [224, 224], 'stretch'], // upscale: negative lobes of bicubic/lanczos clip at 0 and 255
+    [f, 401, 97, [48, 192], 'fit-height'],
+    [f, 333, 517, [100, 37], 'stretch'],
+  ] as [ResampleFilter, number, number, [number, number], ResizeMode][]))('%s %ix%i → %j %s', (filter, w, h, size, mode) => {
+    const rnd = mulberry32(w * 31 + h * 7 + filter.length);
+    // Blocky content with hard edges: ringing filters overshoot there.
+    const src = image(w, h, (x, y) => ((x >> 3) + (y >> 3)) % 3 === 0 ? [255, 255, 255] : [Math.floor(rnd() * 256), 0, Math.floor(rnd() * 40)]);
+    const t = planResample(w, h, size, { mode, shorterSide: 256 });
+    const ours = rgbOf(resampleAntialiased(src, w, h, t, bg, filter));
+    const theirs = pillowResize(rgbOf(src), w, h, t, bg, filter);
+    let differing = 0;
+    for (let i = 0; i < ours.length; i++) if (ours[i] !== theirs[i]) differing++;
+    expect(differing, 'bytes that differ from Pillow').toBe(0);
+  });
+});
+
+describe('planResample: fit-height, anchors and crop offsets', () => {
+  it('fit-height is PaddleOCR: height to the target, width ceil(h * aspect) capped, anchored left', () => {
+    expect(plain(planResample(400, 100, [48, 192], 'fit-height'))).toEqual({ outW: 192, outH: 48, resizedW: 192, resizedH: 48, offsetX: 0, offsetY: 0 });
+    expect(plain(planResample(100, 100, [48, 192], 'fit-height'))).toEqual({ outW: 192, outH: 48, resizedW: 48, resizedH: 48, offsetX: 0, offsetY: 0 });
+    expect(planResample(101, 100, [48, 192], 'fit-height').resizedW).toBe(49); // 48.48 rounds up
+    expect(planResample(2000, 10, [48, 192], 'fit-height').resizedW).toBe(192); // wider than 4:1 is squeezed, as Paddle does
+  });
+  it('letterbox anchored left keeps the vertical centring', () => {
+    expect(plain(planResample(400, 200, [224, 224], { mode: 'letterbox', anchor: 'left' }))).toMatchObject({ resizedW: 224, resizedH: 112, offsetX: 0, offsetY: 56 });
+    expect(plain(planResample(200, 400, [224, 224], { mode: 'letterbox', anchor: 'left' }))).toMatchObject({ resizedW: 112, offsetX: 0 });
+  });
+  it("crop offsets: torchvision rounds half to even, Hugging Face floors", () => {
+    // 35 px margin: round(17.5) = 18 (even), 35 // 2 = 17.
+    expect(planResample(259, 224, [224, 224], { mode: 'crop', shorterSide: 224 }).offsetX).toBe(-18);
+    expect(planResample(259, 224, [224, 224], { mode: 'crop', shorterSide: 224, cropOffset: 'floor' }).offsetX).toBe(-17);
   });
 });
 

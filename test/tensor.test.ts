@@ -148,3 +148,34 @@ describe('tensorShape', () => {
     expect(tensorShape([240, 320], 'NHWC')).toEqual([1, 240, 320, 3]);
   });
 });
+
+describe('pixelsToTensor: grayscale, four channels and padding', () => {
+  it('L: one value per pixel, 0.2989 R + 0.587 G + 0.114 B in floating point, then normalised', () => {
+    const spec: TensorSpec = { layout: 'NHWC', channels: 'L', scale: 1 / 255, mean: [0.5], std: [0.5] };
+    const t = pixelsToTensor(twoByOne, 2, 1, spec);
+    const gray = (r: number, g: number, b: number) => ((0.2989 * r + 0.587 * g + 0.114 * b) / 255 - 0.5) / 0.5;
+    expectClose(t, [gray(200, 100, 50), gray(10, 20, 30)]);
+    // NCHW with one channel is the same single plane.
+    expect(Array.from(pixelsToTensor(twoByOne, 2, 1, { ...spec, layout: 'NCHW' }))).toEqual(Array.from(t));
+    expect(tensorShape([64, 64], 'NHWC', 'L')).toEqual([1, 64, 64, 1]);
+  });
+  it('RGBA keeps the alpha channel as a fourth value', () => {
+    const t = pixelsToTensor(twoByOne, 2, 1, { layout: 'NHWC', channels: 'RGBA', scale: 1, mean: [0, 0, 0, 0], std: [1, 1, 1, 1] });
+    expect(Array.from(t)).toEqual([200, 100, 50, 255, 10, 20, 30, 0]);
+    expect(tensorShape([2, 3], 'NCHW', 'RGBA')).toEqual([1, 4, 2, 3]);
+  });
+  it('padding outside the covered rectangle gets the pad value in every channel, in both layouts', () => {
+    const spec = imagenet('NCHW');
+    const padding = { rect: { x0: 0, y0: 0, x1: 1, y1: 2 }, value: 0 };
+    const nchw = pixelsToTensor(grid2x2(), 2, 2, spec, undefined, padding);
+    const plain = pixelsToTensor(grid2x2(), 2, 2, spec);
+    // Column 1 (pixels 1 and 3) is padding: 0 in each of the 3 planes; column 0 is untouched.
+    for (let c = 0; c < 3; c++) {
+      expect([nchw[c * 4 + 1], nchw[c * 4 + 3]]).toEqual([0, 0]);
+      expect([nchw[c * 4], nchw[c * 4 + 2]]).toEqual([plain[c * 4], plain[c * 4 + 2]]);
+    }
+    const nhwc = pixelsToTensor(grid2x2(), 2, 2, imagenet('NHWC'), undefined, padding);
+    expect(Array.from(nhwc.subarray(3, 6))).toEqual([0, 0, 0]);
+    expect(Array.from(nhwc.subarray(0, 3))).not.toEqual([0, 0, 0]);
+  });
+});

@@ -5,6 +5,7 @@
  * skip with NO_PILLOW where it is absent (scripts/ensure-browser.mjs
  * installs it when it can).
  */
+import type { ResampleFilter } from '../src/types.js';
 import { spawnSync } from 'node:child_process';
 
 /** Debian's interpreter, whose dist-packages hold python3-pil (not a pyenv or venv python). */
@@ -31,14 +32,14 @@ export interface PillowTarget {
 
 /**
  * What a torchvision-style server makes of an RGB image: Image.resize((resizedW,
- * resizedH), BILINEAR) — torchvision's Resize — then the output window at the
+ * resizedH), BILINEAR or the filter given) — torchvision's Resize — then the output window at the
  * offset (CenterCrop, or pasted on `background` for letterbox bars). RGB bytes.
  */
-export function pillowResize(rgb: Uint8Array, w: number, h: number, t: PillowTarget, background: readonly [number, number, number]): Uint8Array {
+export function pillowResize(rgb: Uint8Array, w: number, h: number, t: PillowTarget, background: readonly [number, number, number], filter: ResampleFilter = 'bilinear'): Uint8Array {
   return new Uint8Array(runPillow([
     'import sys; from PIL import Image',
     `w, h, rw, rh, ow, oh, ox, oy = ${[w, h, t.resizedW, t.resizedH, t.outW, t.outH, t.offsetX, t.offsetY].join(', ')}`,
-    "im = Image.frombytes('RGB', (w, h), sys.stdin.buffer.read()).resize((rw, rh), Image.BILINEAR)",
+    `im = Image.frombytes('RGB', (w, h), sys.stdin.buffer.read()).resize((rw, rh), Image.${filter.toUpperCase()})`,
     `out = Image.new('RGB', (ow, oh), (${background.join(', ')}))`,
     'out.paste(im, (ox, oy))',
     'sys.stdout.buffer.write(out.tobytes())',

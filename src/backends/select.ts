@@ -68,9 +68,14 @@ export interface Selection {
   selection: BackendSelection;
 }
 
-async function warmUp(engine: Engine, input: Float32Array, labelCount: number): Promise<void> {
+async function warmUp(engine: Engine, input: Float32Array, model: LoadedModel): Promise<void> {
   const out = await engine.run(input);
-  if (out.length !== labelCount) throw new ModelMismatchError(`model output has ${out.length} values but the manifest has ${labelCount} labels`);
+  const labelCount = model.labels.length;
+  const offset = model.manifest.output.labelOffset ?? 0;
+  if (out.length - offset !== labelCount) {
+    const hint = out.length - labelCount === 1 && offset === 0 ? ' (a background class first? set output.labelOffset: 1)' : '';
+    throw new ModelMismatchError(`model output has ${out.length} values${offset ? ` (${out.length - offset} after output.labelOffset ${offset})` : ''} but the manifest has ${labelCount} labels${hint}`);
+  }
   if (!allFinite(out)) throw new Error('warm-up inference returned non-finite values (NaN/Infinity)');
 }
 
@@ -97,7 +102,7 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
     const engine = await req.createEngine(backend);
     try {
       progress({ phase: 'warmup', loaded: 0, total: 0, detail: backend });
-      await warmUp(engine, req.warmupInput, req.model.labels.length);
+      await warmUp(engine, req.warmupInput, req.model);
       return engine;
     } catch (error) {
       await engine.dispose().catch(() => undefined);

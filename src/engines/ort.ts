@@ -10,6 +10,7 @@ import { type Engine, type EngineContext, ModelMismatchError } from './engine.js
 import { withWasmDiagnosis } from './asset-check.js';
 import { NEVER, watchGPUDevice, watchWebGLContext } from './loss.js';
 import { pinSymbolicDims } from './onnx-pin-dims.js';
+import { checkInputShape } from './input-shape.js';
 
 type OrtModule = typeof Ort;
 
@@ -69,16 +70,6 @@ function batchLimit(input: InputMeta | undefined): number {
   return 1;
 }
 
-/** Rejects a model whose declared input cannot take the manifest's tensor (e.g. MNIST [1,1,28,28]). */
-function checkInputShape(input: InputMeta | undefined, inputName: string, expected: number[]): void {
-  if (!input?.isTensor || !input.shape) return;
-  const dims = input.shape;
-  const fits = dims.length === expected.length && dims.every((d, i) => i === 0 || typeof d !== 'number' || d < 0 || d === expected[i]);
-  if (!fits) {
-    throw new ModelMismatchError(`model input "${inputName}" has shape [${dims.join(',')}] but the manifest's input describes [N,${expected.slice(1).join(',')}]`);
-  }
-}
-
 export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
   const ort = await bundles[ctx.backend]();
   const settings = configure(ort, ctx);
@@ -86,19 +77,19 @@ export async function createOrtEngine(ctx: EngineContext): Promise<Engine> {
   let bytes = ctx.model.files.get(manifest.files.model)!;
   // ORT's WebGL EP rejects symbolic dims ("expected shape '[,3,224,224]'"), and
   // freeDimensionOverrides does not reach it: pin them in the model bytes.
-  if (ctx.backend === 'webgl') bytes = await pinSymbolicDims(bytes, 1);
+  if (ctx.backend === 'webgl') bytes = await pinSymbolicDims(bytes, tensorShape(manifest.input.size, manifest.input.layout, manifest.input.channels));
   const wasmFile = WASM_FILE[ctx.backend];
   const session = await withWasmDiagnosis(wasmFile ? [ctx.wasmPaths.ort + wasmFile] : [], 'options.wasm.paths.ort', () =>
     ort.InferenceSession.create(bytes, { executionProviders: [ctx.backend], graphOptimizationLevel: 'all', logSeverityLevel: 3 }),
   );
   const inputName = manifest.input.name ?? session.inputNames[0]!;
   const outputName = manifest.output.name ?? session.outputNames[0]!;
-  const shape = tensorShape(manifest.input.size, manifest.input.layout);
+  const shape = tensorShape(manifest.input.size, manifest.input.layout, manifest.input.channels);
   const meta = inputMeta(session, inputName);
   try {
     if (!session.inputNames.includes(inputName)) throw new ModelMismatchError(`model has no input "${inputName}" (inputs: ${session.inputNames.join(', ')})`);
     if (!session.outputNames.includes(outputName)) throw new ModelMismatchError(`model has no output "${outputName}" (outputs: ${session.outputNames.join(', ')})`);
-    checkInputShape(meta, inputName, shape);
+    if (meta?.isTensor) checkInputShape(meta.shape, shape, manifest.input.layout, inputName);
   } catch (error) {
     await session.release();
     throw error;

@@ -9,7 +9,8 @@ import { concatBytes } from '../bytes.js';
 import { tensorShape } from '../preprocess/tensor.js';
 import type { BackendName } from '../types.js';
 import { SerialQueue } from '../queue.js';
-import type { Engine, EngineContext } from './engine.js';
+import { type Engine, type EngineContext, ModelMismatchError } from './engine.js';
+import { checkInputShape } from './input-shape.js';
 import { withWasmDiagnosis } from './asset-check.js';
 import { raceLoss, watchGPUDevice, watchWebGLContext } from './loss.js';
 
@@ -109,7 +110,18 @@ export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
     if (ctx.backend === 'webgpu') lost = watchGPUDevice(backend.device);
     return buildModel(tf, ctx);
   });
-  const shape = tensorShape(ctx.model.manifest.input.size, ctx.model.manifest.input.layout);
+  const { input: spec, output: outSpec } = ctx.model.manifest;
+  const shape = tensorShape(spec.size, spec.layout, spec.channels);
+  try {
+    checkInputShape(model.inputs[0]?.shape, shape, spec.layout);
+    if (outSpec.name && 'outputNodes' in model && !model.outputNodes.includes(outSpec.name)) {
+      throw new ModelMismatchError(`model has no output "${outSpec.name}" (outputs: ${model.outputNodes.join(', ')})`);
+    }
+  } catch (error) {
+    await tfjsQueue.run(async () => model.dispose());
+    throw error;
+  }
+  const outputName = outSpec.name;
   // Layers models say null for a free batch dimension, graph models -1.
   const batchDim = model.inputs[0]?.shape?.[0];
   const maxBatch = batchDim === null || batchDim === undefined || batchDim < 0 ? Number.POSITIVE_INFINITY : batchDim;
@@ -128,7 +140,8 @@ export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
       if (tf.getBackend() !== ctx.backend) await setBackendExplained(tf, ctx.backend);
       // tidy frees the input and intermediates; the output is kept until read.
       const output = tf.tidy(() => {
-        const result = model.predict(tf.tensor(input, [batch, ...shape.slice(1)], 'float32'));
+        const x = tf.tensor(input, [batch, ...shape.slice(1)], 'float32');
+        const result = outputName && 'execute' in model ? model.execute(x, outputName) : model.predict(x);
         return Array.isArray(result) ? result[0]! : (result as Tf.Tensor);
       });
       try {

@@ -3,7 +3,8 @@
  * checks that must happen first: size limits (before reading or decoding),
  * content sniffing (magic bytes), pixel-count limit from the header (so a
  * decompression bomb is never allocated). EXIF orientation is applied by
- * createImageBitmap (`imageOrientation: 'from-image'`), as browsers display it.
+ * createImageBitmap (`imageOrientation: 'from-image'`), as browsers display
+ * it, unless the manifest says the server ignores it.
  */
 import { ClassifierError, describeError } from '../errors.js';
 import type { InputLimits } from '../options.js';
@@ -87,6 +88,10 @@ export async function readBlob(blob: Blob, limits: InputLimits): Promise<Uint8Ar
 export interface DecodeOptions {
   /** 'none': keep the stored values, ignoring an embedded ICC profile (as Pillow does). @defaultValue 'default' */
   colorSpaceConversion?: 'default' | 'none';
+  /** 'none': the stored pixel rows, EXIF orientation ignored (as Image.open without exif_transpose). @defaultValue 'from-image' */
+  imageOrientation?: 'from-image' | 'none';
+  /** 'none': keep straight colour in transparent areas as far as the canvas allows (alpha 'drop'). @defaultValue 'default' */
+  premultiplyAlpha?: 'default' | 'none';
 }
 
 /** Encoded image bytes → drawable: sniff, pixel limit from the header, then decode. */
@@ -96,7 +101,11 @@ export async function decodeEncoded(bytes: Uint8Array, limits: InputLimits, deco
   let bitmap: ImageBitmap;
   try {
     // Typed by content, not by the (possibly wrong) name or type of the Blob.
-    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: info.mime }), { imageOrientation: 'from-image', premultiplyAlpha: 'default', colorSpaceConversion: decode.colorSpaceConversion ?? 'default' });
+    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: info.mime }), {
+      imageOrientation: decode.imageOrientation ?? 'from-image',
+      premultiplyAlpha: decode.premultiplyAlpha ?? 'default',
+      colorSpaceConversion: decode.colorSpaceConversion ?? 'default',
+    });
   } catch (error) {
     throw new ClassifierError('DECODE_FAILED', `The ${info.format.toUpperCase()} image could not be decoded (corrupt or truncated data): ${describeError(error)}`, {
       cause: error,

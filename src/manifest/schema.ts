@@ -6,11 +6,12 @@
 import * as v from 'valibot';
 import { ClassifierError } from '../errors.js';
 import type { ModelManifest } from '../types.js';
+import { channelCount } from '../preprocess/tensor.js';
 
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const finite = v.pipe(v.number(), v.finite());
-// strictTuple: a 4th mean value is an error, not silently dropped.
-const triple = v.strictTuple([finite, finite, finite]);
+// One number for every channel, or one per channel (the count is checked against `channels` below).
+const perChannel = v.union([finite, v.pipe(v.array(finite), v.minLength(1))]);
 const fileName = v.pipe(v.string(), v.nonEmpty());
 const sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/i, 'must be 64 hex digits (SHA-256)'));
 
@@ -27,18 +28,26 @@ const ManifestSchema = v.object({
     size: v.strictTuple([positiveInt, positiveInt]),
     layout: v.picklist(['NCHW', 'NHWC']),
     resize: v.object({
-      mode: v.picklist(['crop', 'stretch', 'letterbox']),
+      mode: v.picklist(['crop', 'stretch', 'letterbox', 'fit-height']),
       shorterSide: v.optional(positiveInt),
+      filter: v.optional(v.picklist(['bilinear', 'bicubic', 'lanczos', 'box', 'hamming', 'nearest']), 'bilinear'),
+      anchor: v.optional(v.picklist(['center', 'left']), 'center'),
+      padValue: v.optional(finite),
+      cropOffset: v.optional(v.picklist(['round', 'floor']), 'round'),
     }),
     scale: v.optional(finite, 1),
-    mean: v.optional(triple, [0, 0, 0]),
-    std: v.optional(triple, [1, 1, 1]),
-    channels: v.optional(v.picklist(['RGB', 'BGR']), 'RGB'),
+    mean: v.optional(perChannel, 0),
+    std: v.optional(perChannel, 1),
+    channels: v.optional(v.picklist(['RGB', 'BGR', 'L', 'RGBA']), 'RGB'),
     colorProfile: v.optional(v.picklist(['convert', 'ignore']), 'convert'),
+    orientation: v.optional(v.picklist(['apply', 'ignore']), 'apply'),
+    alpha: v.optional(v.picklist(['composite', 'drop']), 'composite'),
   }),
   output: v.object({
     name: v.optional(v.string()),
     activation: v.picklist(['softmax', 'sigmoid', 'none']),
+    labelOffset: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+    threshold: v.optional(finite),
   }),
   labels: v.union([fileName, v.pipe(v.array(v.string()), v.minLength(1))]),
 });
@@ -65,9 +74,14 @@ function invalid(field: string, problem: string, source: string): ClassifierErro
  * Checks a parsed manifest and fills optional defaults.
  * @param raw - the parsed JSON (or a manifest object from the caller)
  * @param source - where it came from, for the error message
+ * @param options - `requireSha256: false` (loading with `integrity: 'none'`) lets files go without a SHA-256
  * @throws ClassifierError MANIFEST_INVALID naming the first bad field
  */
-export function validateManifest(raw: unknown, source = '(object)'): ModelManifest {
+export function validateManifest(raw: unknown, source = '(object)', options: { requireSha256?: boolean } = {}): ModelManifest {
+  const requireSha256 = options.requireSha256 ?? true;
+  if (!requireSha256 && raw !== null && typeof raw === 'object' && !Array.isArray(raw) && (raw as { sha256?: unknown }).sha256 === undefined) {
+    raw = { ...raw, sha256: {} };
+  }
   const parsed = v.safeParse(ManifestSchema, raw);
   if (!parsed.success) {
     const issue = parsed.issues[0];
@@ -75,7 +89,13 @@ export function validateManifest(raw: unknown, source = '(object)'): ModelManife
     const got = issue.input === undefined ? 'is missing' : `is invalid (${issue.message})`;
     throw invalid(field, got, source);
   }
-  const m = parsed.output as ModelManifest;
+  const m = parsed.output as unknown as ModelManifest;
+  const channels = channelCount(m.input.channels);
+  for (const key of ['mean', 'std'] as const) {
+    const value = m.input[key] as number | number[];
+    if (typeof value === 'number') m.input[key] = Array.from({ length: channels }, () => value);
+    else if (value.length !== channels) throw invalid(`input.${key}`, `has ${value.length} values but channels "${m.input.channels}" has ${channels}: give one per channel, or one number for all`, source);
+  }
   m.input.std.forEach((s, i) => {
     if (s === 0) throw invalid(`input.std[${i}]`, 'must not be 0 (it divides)', source);
   });
@@ -84,7 +104,7 @@ export function validateManifest(raw: unknown, source = '(object)'): ModelManife
   }
   const needed = [m.files.model, ...(m.files.weights ?? [])];
   if (typeof m.labels === 'string') needed.push(m.labels);
-  for (const file of needed) {
+  for (const file of requireSha256 ? needed : []) {
     if (!(file in m.sha256)) throw invalid(`sha256["${file}"]`, 'is missing: every file needs its SHA-256 so it can be verified', source);
   }
   return m;

@@ -30,11 +30,13 @@ export function applyActivation(output: Float32Array, activation: Activation): F
 
 /**
  * The k best classes, highest score first; ties keep the lower index first so
- * results are deterministic.
+ * results are deterministic. With a threshold (multi-label models), only
+ * classes scoring at least that are listed.
  */
-export function topK(scores: Float32Array, labels: readonly string[], k: number): Category[] {
+export function topK(scores: Float32Array, labels: readonly string[], k: number, threshold?: number): Category[] {
   const n = Math.max(0, Math.min(Math.floor(k), scores.length));
-  const order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  let order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  if (threshold !== undefined) order = order.filter((i) => scores[i]! >= threshold);
   return order.slice(0, n).map((index) => ({ label: labels[index] ?? `class ${index}`, index, score: scores[index]! }));
 }
 

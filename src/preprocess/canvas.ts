@@ -1,33 +1,29 @@
 /**
  * Draws a decoded image to model-sized RGBA pixels: transparent areas are
- * composited on the background first, then the image is resized per the
- * manifest. Two resamplers:
+ * composited on the background (or the alpha dropped, per the manifest)
+ * first, then the image is resized per the manifest. Two resamplers:
  *  - 'antialiased' (default): the image is drawn at its own size and
- *    resampled with resample.ts's triangle filter, matching a PIL/torchvision
- *    server closely (docs/parity.md has the numbers);
+ *    resampled in JS with the manifest's Pillow filter (pipeline.ts), giving
+ *    a PIL/torchvision server's bytes (docs/parity.md has the numbers);
  *  - 'canvas': one drawImage with imageSmoothingQuality 'high' (faster, drifts).
  * Canvases are reused; OffscreenCanvas where available.
  */
 import type { InputSpec } from '../types.js';
-import { planResize } from './geometry.js';
-import { planResample, resampleAntialiased } from './resample.js';
+import { type Pixels, resizeForModel } from './pipeline.js';
+import { coveredRect, planResample } from './resample.js';
+
+export type { Pixels } from './pipeline.js';
 
 type Ctx2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 export type Resampling = 'antialiased' | 'canvas';
 
-export interface Pixels {
-  data: Uint8ClampedArray;
-  width: number;
-  height: number;
-}
-
 /** Sources above this many pixels are first halved on the GPU/canvas, to bound the JS filter's work. */
 const MAX_FILTER_SOURCE_PIXELS = 12_000_000;
 
-function context(width: number, height: number): Ctx2D {
+function context(width: number, height: number, alpha = false): Ctx2D {
   const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(width, height) : Object.assign(document.createElement('canvas'), { width, height });
   // willReadFrequently keeps the canvas on the CPU: we read it back every time.
-  const ctx = canvas.getContext('2d', { willReadFrequently: true, alpha: false }) as Ctx2D | null;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true, alpha }) as Ctx2D | null;
   if (!ctx) throw new Error('a 2D canvas context could not be created');
   return ctx;
 }
@@ -38,6 +34,7 @@ export class CanvasPreprocessor {
   readonly #resampling: Resampling;
   #out: Ctx2D | null = null;
   #scratch: Ctx2D | null = null;
+  #scratchAlpha: Ctx2D | null = null;
   #backgroundRgb: [number, number, number] | null = null;
 
   constructor(spec: InputSpec, background: string, resampling: Resampling = 'antialiased') {
@@ -53,10 +50,14 @@ export class CanvasPreprocessor {
   }
 
   /** A scratch canvas of at least width x height (grown, never shrunk, to avoid reallocations). */
-  #scratchOf(width: number, height: number): Ctx2D {
-    const c = this.#scratch?.canvas;
-    if (!c || c.width < width || c.height < height) this.#scratch = context(Math.max(width, c?.width ?? 0), Math.max(height, c?.height ?? 0));
-    return this.#scratch!;
+  #scratchOf(width: number, height: number, alpha = false): Ctx2D {
+    const current = alpha ? this.#scratchAlpha : this.#scratch;
+    const c = current?.canvas;
+    if (c && c.width >= width && c.height >= height) return current!;
+    const grown = context(Math.max(width, c?.width ?? 0), Math.max(height, c?.height ?? 0), alpha);
+    if (alpha) this.#scratchAlpha = grown;
+    else this.#scratch = grown;
+    return grown;
   }
 
   #rgb(): [number, number, number] {
@@ -78,30 +79,51 @@ export class CanvasPreprocessor {
   #drawCanvas(source: CanvasImageSource, width: number, height: number): Pixels {
     const ctx = this.#output();
     const [outH, outW] = this.#spec.size;
-    const plan = planResize(width, height, this.#spec.size, this.#spec.resize.mode, this.#spec.resize.shorterSide);
+    // The same geometry as the antialiased path; the canvas clips what falls outside.
+    const t = planResample(width, height, this.#spec.size, this.#spec.resize);
     ctx.fillStyle = this.#background;
     ctx.fillRect(0, 0, outW, outH);
-    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingEnabled = this.#spec.resize.filter !== 'nearest';
     ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(source, plan.sx, plan.sy, plan.sw, plan.sh, plan.dx, plan.dy, plan.dw, plan.dh);
-    return ctx.getImageData(0, 0, outW, outH);
+    ctx.drawImage(source, t.offsetX, t.offsetY, t.resizedW, t.resizedH);
+    const rect = coveredRect(t);
+    const padded = rect.x0 > 0 || rect.y0 > 0 || rect.x1 < outW || rect.y1 < outH;
+    const value = this.#spec.resize.padValue;
+    return { data: ctx.getImageData(0, 0, outW, outH).data, width: outW, height: outH, padding: padded && value !== undefined ? { rect, value } : undefined };
   }
 
-  #drawAntialiased(source: CanvasImageSource, width: number, height: number): Pixels {
-    // Huge sources: halve on the canvas until under the bound (the filter then does the rest).
+  /**
+   * The source's own pixels (huge ones halved on the canvas until under the
+   * bound), opaque per the manifest's alpha rule: composited on the
+   * background, or read with the alpha ignored.
+   */
+  fullSize(source: CanvasImageSource, width: number, height: number): Pixels {
     let w = width;
     let h = height;
     while (w * h > MAX_FILTER_SOURCE_PIXELS) {
       w = Math.ceil(w / 2);
       h = Math.ceil(h / 2);
     }
+    if (this.#spec.alpha === 'drop') {
+      // Straight colour back from the (premultiplied) canvas, alpha then ignored: PIL's convert('RGB').
+      const ctx = this.#scratchOf(w, h, true);
+      ctx.clearRect(0, 0, w, h);
+      ctx.imageSmoothingQuality = 'high';
+      ctx.drawImage(source, 0, 0, w, h);
+      const data = ctx.getImageData(0, 0, w, h).data;
+      for (let i = 3; i < data.length; i += 4) data[i] = 255;
+      return { data, width: w, height: h };
+    }
     const ctx = this.#scratchOf(w, h);
     ctx.fillStyle = this.#background; // composite alpha before resampling, like a server's flatten()
     ctx.fillRect(0, 0, w, h);
     ctx.imageSmoothingQuality = 'high';
     ctx.drawImage(source, 0, 0, w, h);
-    const src = ctx.getImageData(0, 0, w, h).data;
-    const target = planResample(w, h, this.#spec.size, this.#spec.resize.mode, this.#spec.resize.shorterSide);
-    return { data: resampleAntialiased(src, w, h, target, this.#rgb()), width: target.outW, height: target.outH };
+    return { data: ctx.getImageData(0, 0, w, h).data, width: w, height: h };
+  }
+
+  #drawAntialiased(source: CanvasImageSource, width: number, height: number): Pixels {
+    const src = this.fullSize(source, width, height);
+    return resizeForModel(src.data, src.width, src.height, this.#spec, this.#rgb());
   }
 }

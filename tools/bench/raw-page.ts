@@ -76,7 +76,7 @@ export async function loadRawOrt(modelUrl: string, backend: BackendName, threads
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
   let bytes: Uint8Array = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
-  if (backend === 'webgl') bytes = await pinSymbolicDims(bytes, 1);
+  if (backend === 'webgl') bytes = await pinSymbolicDims(bytes, shape);
   const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
   const inputName = session.inputNames[0]!;
   const run = async (input: Float32Array) => {
