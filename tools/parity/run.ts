@@ -6,14 +6,15 @@
  * canvas preprocessing (end to end). Thresholds come from parity.config.json.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Page } from 'playwright';
 import type { BackendName, EngineName, ModelManifest } from '../../src/types.js';
 import { openLibraryPage, startDevServer } from '../browser/harness.js';
 import { createInPage } from '../browser/page-classifier.js';
 import { loadServerModel } from '../server/model.js';
 import { scoreInPage } from './page.js';
-import { type Agreement, agreement } from './stats.js';
+import { readServerResponse, type ServerAnswer } from './server-response.js';
+import { type Agreement, agreement, topIndices } from './stats.js';
 
 export interface ParityConfig {
   tensor: { top1Agreement: number; maxAbsDiffProb: Record<BackendName, number> };
@@ -32,11 +33,25 @@ export interface ModelGroup {
   name: string;
   /**
    * The server side: a local ONNX manifest (its model file beside it), or an
-   * object + model path; or `url`, a running server's /predict endpoint that
-   * takes image bytes and answers { scores } or { top: [{index, score}] }.
+   * object + model path; or a running server (RemoteServer).
    */
-  server: { manifestPath: string; manifest?: ModelManifest; modelPath?: string } | { url: string };
+  server: { manifestPath: string; manifest?: ModelManifest; modelPath?: string } | RemoteServer;
   browser: BrowserModel[];
+}
+
+/**
+ * A running server's prediction endpoint. Each image is POSTed (raw bytes, or
+ * multipart/form-data under `field`); the JSON answer is read by
+ * ./server-response.ts: every class's score, or only the server's top-1.
+ */
+export interface RemoteServer {
+  url: string;
+  /** The model's labels (index order): maps label answers to classes, and tells a complete top-k list. */
+  labels?: string[];
+  /** Multipart form field for the file (FastAPI `UploadFile` parameter name, e.g. 'file'); absent: raw body. */
+  field?: string;
+  /** Path to the answer's field when its shape is custom (e.g. 'outputs.0.data', 'result.probs'). */
+  responsePath?: string;
 }
 
 export interface ParityOptions {
@@ -55,6 +70,13 @@ export interface ParityRun extends Partial<Agreement> {
   engine: EngineName;
   backend: BackendName;
   preprocess: 'tensor' | 'canvas';
+  /**
+   * What the server gave to compare with: every class's score, or only its
+   * top-1 class (then only top1Agreement is reported: no top-5, no Δprob).
+   */
+  serverAnswer?: 'scores' | 'top1';
+  /** Set on top-1-only runs: says what was (not) compared. */
+  note?: string;
   status: 'pass' | 'fail' | 'unavailable';
   /** Why it failed or was unavailable. */
   reason?: string;
@@ -74,7 +96,7 @@ export function loadParityConfig(path = join(import.meta.dirname, '..', '..', 'p
 
 function judge(run: ParityRun, config: ParityConfig): ParityRun {
   const problems: string[] = [];
-  if (run.preprocess === 'tensor') {
+  if (run.preprocess === 'tensor' && run.serverAnswer !== 'top1') {
     if (run.top1Agreement! < config.tensor.top1Agreement) problems.push(`top-1 agreement ${run.top1Agreement} < ${config.tensor.top1Agreement}`);
     const max = config.tensor.maxAbsDiffProb[run.backend];
     if (run.maxAbsDiffProb! > max) problems.push(`max |Δprob| ${run.maxAbsDiffProb!.toExponential(2)} > ${max}`);
@@ -87,55 +109,85 @@ function judge(run: ParityRun, config: ParityConfig): ParityRun {
 interface ReferenceResult {
   /** Absent for a remote server (it does not expose its tensor). */
   tensor?: Float32Array;
-  scores: Float32Array;
+  /** Every class's score; absent when a remote server answered only its top-1. */
+  scores?: Float32Array;
+  /** The server's top-1 class index (always known). */
+  top1: number;
   file: Uint8Array;
 }
 
-/** Asks a running /predict endpoint. Without full `scores`, classes it did not return count as 0. */
-async function remoteScores(url: string, file: Uint8Array): Promise<Float32Array> {
-  const response = await fetch(url, { method: 'POST', body: file as BodyInit });
-  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}: ${await response.text()}`);
-  const body = (await response.json()) as { scores?: number[]; top?: { index: number; score: number }[] };
-  if (body.scores) return Float32Array.from(body.scores);
-  if (!body.top) throw new Error(`${url} answered without "scores" or "top"`);
-  const scores = new Float32Array(Math.max(...body.top.map((t) => t.index)) + 1);
-  for (const t of body.top) scores[t.index] = t.score;
-  return scores;
+/** The labels a manifest declares (inline or its labels file beside it), index order. */
+export function manifestLabels(manifestPath: string): string[] {
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
+  if (Array.isArray(manifest.labels)) return manifest.labels;
+  return readFileSync(join(dirname(manifestPath), manifest.labels), 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+}
+
+const IMAGE_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif', '.bmp': 'image/bmp', '.avif': 'image/avif' };
+
+/** POSTs one image to a running server (raw body, or multipart under `field`) and reads its answer. */
+export async function askRemote(server: RemoteServer, path: string, file: Uint8Array): Promise<ServerAnswer> {
+  const type = IMAGE_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+  let init: RequestInit;
+  if (server.field) {
+    const form = new FormData();
+    form.append(server.field, new Blob([file as BlobPart], { type }), basename(path));
+    init = { method: 'POST', body: form };
+  } else {
+    init = { method: 'POST', body: file as BodyInit, headers: { 'content-type': type } };
+  }
+  const response = await fetch(server.url, init);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${server.url} answered HTTP ${response.status} for ${basename(path)}: ${text.slice(0, 300)}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`${server.url} answered non-JSON for ${basename(path)}: ${text.slice(0, 300)}`);
+  }
+  try {
+    return readServerResponse(body, { labels: server.labels, path: server.responsePath });
+  } catch (error) {
+    throw new Error(`${server.url}, ${basename(path)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 async function scoreOnServer(group: ModelGroup, images: string[]): Promise<{ reference: ReferenceResult[]; version: string }> {
   if ('url' in group.server) {
-    const url = group.server.url;
+    const remote = group.server;
     const reference: ReferenceResult[] = [];
     for (const path of images) {
       const file = readFileSync(path);
-      reference.push({ scores: await remoteScores(url, file), file });
+      const answer = await askRemote(remote, path, file);
+      if (answer.kind === 'scores') reference.push({ scores: answer.scores, top1: topIndices(answer.scores, 1)[0]!, file });
+      else reference.push({ top1: answer.index!, file });
     }
-    return { reference, version: url };
+    return { reference, version: remote.url };
   }
   const server = await loadServerModel(group.server.manifestPath, { manifest: group.server.manifest, modelPath: group.server.modelPath });
   const reference: ReferenceResult[] = [];
   for (const path of images) {
     const file = readFileSync(path);
     const { tensor, scores } = await server.predict(file);
-    reference.push({ tensor, scores, file });
+    reference.push({ tensor, scores, top1: topIndices(scores, 1)[0]!, file });
   }
   await server.release();
   return { reference, version: server.runtime.version };
 }
 
-/** A remote server's partial scores (top-K only) padded to the browser's class count. */
-function padTo(scores: Float32Array, length: number): Float32Array {
-  if (scores.length >= length) return scores;
-  const out = new Float32Array(length);
-  out.set(scores);
-  return out;
+/** Top-1 agreement only, for a server that answers its top-1 class and nothing else. */
+function top1Only(server: number[], browser: Float32Array[]): Pick<Agreement, 'images' | 'top1Agreement'> {
+  const same = server.filter((s, i) => topIndices(browser[i]!, 1)[0] === s).length;
+  return { images: server.length, top1Agreement: server.length ? same / server.length : 0 };
 }
+
+const TOP1_ONLY = 'the server answered only its top-1 class: top-1 agreement only (no top-5, no probability deltas)';
 
 async function runGroup(page: Page, group: ModelGroup, options: ParityOptions): Promise<{ runs: ParityRun[]; version: string }> {
   const log = options.log ?? (() => {});
   const { reference, version } = await scoreOnServer(group, options.images);
-  log(`${group.name}: server scored ${reference.length} images`);
+  const serverAnswer = reference.every((r) => r.scores) ? 'scores' : 'top1';
+  log(`${group.name}: server scored ${reference.length} images${serverAnswer === 'top1' ? ` (top-1 only for ${reference.filter((r) => !r.scores).length})` : ''}`);
 
   const runs: ParityRun[] = [];
   for (const bm of group.browser) {
@@ -160,10 +212,17 @@ async function runGroup(page: Page, group: ModelGroup, options: ParityOptions): 
           const payload = preprocess === 'tensor' ? new Uint8Array(r.tensor!.buffer, r.tensor!.byteOffset, r.tensor!.byteLength) : r.file;
           browserScores.push(await scoreInPage(page, preprocess, payload));
         }
-        const serverScores = sample.map((r, i) => padTo(r.scores, browserScores[i]!.length));
-        const run = judge({ ...base, preprocess, status: 'pass', ...agreement(serverScores, browserScores) }, options.config);
+        let run: ParityRun;
+        if (serverAnswer === 'scores') {
+          sample.forEach((r, i) => {
+            if (r.scores!.length !== browserScores[i]!.length) throw new Error(`${group.name}: the server gave ${r.scores!.length} scores, the browser ${browserScores[i]!.length} (different models or labels?)`);
+          });
+          run = judge({ ...base, preprocess, serverAnswer, status: 'pass', ...agreement(sample.map((r) => r.scores!), browserScores) }, options.config);
+        } else {
+          run = judge({ ...base, preprocess, serverAnswer, note: TOP1_ONLY, status: 'pass', ...top1Only(sample.map((r) => r.top1), browserScores) }, options.config);
+        }
         runs.push(run);
-        log(`${group.name} ${bm.engine}/${backend}/${preprocess}: ${run.status} top1 ${run.top1Agreement!.toFixed(3)} max|Δ| ${run.maxAbsDiffProb!.toExponential(1)}`);
+        log(`${group.name} ${bm.engine}/${backend}/${preprocess}: ${run.status} top1 ${run.top1Agreement!.toFixed(3)} ${run.maxAbsDiffProb === undefined ? '(server top-1 only)' : `max|Δ| ${run.maxAbsDiffProb.toExponential(1)}`}`);
       }
     }
   }
@@ -202,9 +261,9 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
 }
 
 export function formatTable(report: ParityReport): string {
-  const head = ['model', 'engine', 'backend', 'preprocess', 'images', 'top1', 'top5', 'max|Δp|', 'mean|Δp|', 'status'];
+  const head = ['model', 'engine', 'backend', 'preprocess', 'server', 'images', 'top1', 'top5', 'max|Δp|', 'mean|Δp|', 'status'];
   const rows = report.runs.map((r) => [
-    r.model, r.engine, r.backend, r.preprocess, String(r.images ?? '-'),
+    r.model, r.engine, r.backend, r.preprocess, r.serverAnswer === 'top1' ? 'top-1 only' : r.serverAnswer ?? '-', String(r.images ?? '-'),
     r.top1Agreement === undefined ? '-' : r.top1Agreement.toFixed(3),
     r.top5Agreement === undefined ? '-' : r.top5Agreement.toFixed(3),
     r.maxAbsDiffProb === undefined ? '-' : r.maxAbsDiffProb.toExponential(1),
@@ -213,5 +272,7 @@ export function formatTable(report: ParityReport): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const table = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  if (report.runs.some((r) => r.serverAnswer === 'top1')) table.push('', `server "top-1 only": ${TOP1_ONLY}.`);
+  return table.join('\n');
 }
