@@ -3,7 +3,7 @@
 import { main } from './cli.js';
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   console.error(`inpage-classifier: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

@@ -2,26 +2,36 @@
  * `npx inpage-classifier copy-assets <dir> [--engines ort,tfjs] [--models id,...]`
  * copies the wasm binaries and default model(s) into a folder the app serves
  * as static files (for bundlers other than Vite, or no bundler at all).
+ * `pack <source> --out <dir>` and `verify <dir>` bring your own model (src/node/pack.ts).
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type AssetEngine, listAssets } from './assets.js';
+import { runPack, runVerify } from './pack.js';
 
 const USAGE = `usage: inpage-classifier copy-assets <dir> [--engines ort,tfjs] [--models id,...]
+       inpage-classifier pack <source> --out <dir> [flags]   (pack --help lists the flags)
+       inpage-classifier verify <dir>
 
 Copies what the library fetches at run time into <dir> (e.g. your app's public/ folder):
   <dir>/wasm/ort/    onnxruntime-web wasm binaries
   <dir>/wasm/tfjs/   @tensorflow/tfjs-backend-wasm wasm binaries
   <dir>/models/<id>/ the default model(s)
-Serve <dir> at your site root, or pass its URL as createClassifier({ assetBase }).`;
+Serve <dir> at your site root, or pass its URL as createClassifier({ assetBase }).
+
+pack: turns a Hugging Face / transformers.js folder, a Teachable Machine export, a tfjs model or a bare
+.onnx into a model folder with manifest.json; verify: checks a packed folder. See docs/bring-your-own-model.md.`;
 
 function list(value: string | undefined, flag: string): string[] {
   if (!value || value.startsWith('--')) throw new Error(`${flag} needs a comma-separated list`);
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-export function main(argv: readonly string[]): number {
+/** Runs a command. copy-assets returns synchronously; pack and verify return a promise. @returns the exit code */
+export function main(argv: readonly string[]): number | Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'pack') return runPack(rest);
+  if (command === 'verify') return runVerify(rest);
   if (command !== 'copy-assets') {
     console.error(command && command !== '--help' && command !== '-h' ? `unknown command "${command}"\n\n${USAGE}` : USAGE);
     return command === '--help' || command === '-h' ? 0 : 2;
