@@ -13,26 +13,37 @@ const isolationHeaders = {
 };
 
 const sharedData = resolve(import.meta.dirname, '..', 'shared', 'data');
+/**
+ * Dev-only folders: the shared test data, and the third-party models that
+ * come from registry packages (devDependencies) for e2e tests.
+ */
+const SERVED_FOLDERS: Record<string, string> = {
+  '/shared-data': sharedData,
+  '/registry-models/ocr-models': resolve(import.meta.dirname, 'node_modules', '@gutenye', 'ocr-models', 'assets'),
+  '/registry-models/human': resolve(import.meta.dirname, 'node_modules', '@vladmandic', 'human', 'models'),
+};
 const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.txt': 'text/plain', '.onnx': 'application/octet-stream' };
 
 /**
  * Dev-only: serves ../shared/data (test photos and models, present on dev and
  * CI machines, never copied into the repo) under /shared-data/ for e2e tests
- * and the demo's sample images.
+ * and the demo's sample images, and the registry-package models under /registry-models/.
  */
 function sharedDataPlugin(): Plugin {
   return {
     name: 'inpage-shared-data',
     apply: 'serve',
     configureServer(server) {
-      server.middlewares.use('/shared-data', (req, res, next) => {
-        const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!));
-        const file = join(sharedData, path);
-        if (!file.startsWith(sharedData + sep) || !existsSync(file) || !statSync(file).isFile()) return next();
-        res.setHeader('Content-Type', TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream');
-        res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-        createReadStream(file).pipe(res);
-      });
+      for (const [prefix, dir] of Object.entries(SERVED_FOLDERS)) {
+        server.middlewares.use(prefix, (req, res, next) => {
+          const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!));
+          const file = join(dir, path);
+          if (!file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) return next();
+          res.setHeader('Content-Type', TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream');
+          res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+          createReadStream(file).pipe(res);
+        });
+      }
     },
   };
 }

@@ -6,7 +6,7 @@
 import * as inpageClassifier from '../src/index.js';
 import { type BackendName, type Classifier, createClassifier, isClassifierError } from '../src/index.js';
 import { newCard, showError, showResult } from './cards.js';
-import { type LocalModel, localModel } from './own-model.js';
+import { droppedModelFiles, type LocalFile, type LocalModel, localModel, pickedFiles } from './own-model.js';
 import { type Camera, droppedFiles, startCamera } from './sources.js';
 
 declare global {
@@ -148,29 +148,36 @@ $<HTMLFormElement>('own-model').addEventListener('submit', (e) => {
   modelSelect.value = url;
   void load().catch(() => {});
 });
-function loadLocalModel(files: File[]): void {
+function loadLocalModel(files: LocalFile[]): void {
   void localModel(files).then((local) => {
     const value = `local:${local.manifest.name}@${local.manifest.version}`;
     localModels.set(value, local);
-    modelSelect.append(Object.assign(document.createElement('option'), { value, textContent: `Your model: ${local.manifest.name} (from disk)` }));
+    if (![...modelSelect.options].some((o) => o.value === value)) {
+      const from = local.source === 'manifest' ? 'from disk' : `from disk, ${local.source} folder`;
+      modelSelect.append(Object.assign(document.createElement('option'), { value, textContent: `Your model: ${local.manifest.name} (${from})` }));
+    }
     modelSelect.value = value;
     return load();
   }).catch((error: unknown) => {
     showLoadFailure(error, 'model files');
   });
 }
-$<HTMLInputElement>('own-model-files').addEventListener('change', (e) => {
-  const input = e.target as HTMLInputElement;
-  const files = [...(input.files ?? [])];
-  input.value = '';
-  loadLocalModel(files);
-});
-// The manifest and its files can also be dropped on the "Your own model" form.
+// Loose files (multiple) or a whole folder (webkitdirectory): paths relative to the picked folder.
+for (const id of ['own-model-files', 'own-model-folder']) {
+  $<HTMLInputElement>(id).addEventListener('change', (e) => {
+    const input = e.target as HTMLInputElement;
+    const files = pickedFiles(input.files ?? []);
+    input.value = '';
+    loadLocalModel(files);
+  });
+}
+// The model's files or its folder can also be dropped on the "Your own model" form.
 const ownModelForm = $<HTMLFormElement>('own-model');
 ownModelForm.addEventListener('dragover', (e) => e.preventDefault());
 ownModelForm.addEventListener('drop', (e) => {
   e.preventDefault();
-  if (e.dataTransfer) void droppedFiles(e.dataTransfer).then(loadLocalModel);
+  e.stopPropagation();
+  if (e.dataTransfer) void droppedModelFiles(e.dataTransfer).then(loadLocalModel);
 });
 modelSelect.addEventListener('change', () => void load().catch(() => {}));
 $<HTMLSelectElement>('backend').addEventListener('change', () => void load().catch(() => {}));

@@ -144,10 +144,15 @@ describe.skipIf(!hasSharedData)(`broken model files (${hasSharedData ? 'shared b
   }
   const create = (model: ModelManifest) => createInPage(demo().page, { model, backends: ['wasm'], baseUrl: '/shared-data/bad/models/' });
 
-  test('sha256 mismatch: MODEL_INTEGRITY, naming what the server sent', async () => {
+  test('not the file at all (LFS pointer, HTML page): MODEL_LOAD_FAILED naming what the server sent, before any hash', async () => {
     const realSha = imagenetManifest().sha256['mobilenetv2-12-int8-dequantized-fp32.onnx']!;
-    await expect(create(manifestFor('git_lfs_pointer_instead_of_model.onnx', realSha))).rejects.toThrow(/MODEL_INTEGRITY: .*Git LFS pointer/);
-    await expect(create(manifestFor('html_page_instead_of_model.onnx', realSha))).rejects.toThrow(/MODEL_INTEGRITY: .*HTML page/);
+    await expect(create(manifestFor('git_lfs_pointer_instead_of_model.onnx', realSha))).rejects.toThrow(/MODEL_LOAD_FAILED: .*git_lfs_pointer_instead_of_model\.onnx returned a Git LFS pointer/);
+    await expect(create(manifestFor('html_page_instead_of_model.onnx', realSha))).rejects.toThrow(/MODEL_LOAD_FAILED: .*html_page_instead_of_model\.onnx returned an HTML page \(HTTP 200/);
+  });
+
+  test('real bytes that differ from the sha256: MODEL_INTEGRITY', async () => {
+    const realSha = imagenetManifest().sha256['mobilenetv2-12-int8-dequantized-fp32.onnx']!;
+    await expect(create(manifestFor('truncated_1MB_of_mobilenetv2-12-int8.onnx', realSha))).rejects.toThrow(/MODEL_INTEGRITY: .*does not match the manifest's sha256/);
   });
 
   test('matching sha256 but not a model: MODEL_LOAD_FAILED saying what the file is', async () => {

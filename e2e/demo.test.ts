@@ -3,10 +3,13 @@
  * itself and shows the backend badge; picked and dropped photos get cards with
  * labelled bars and the server model's top-1, a bad file gets a friendly
  * message on its own card while the others classify; every backend can be
- * picked; your own model loads from a URL; the camera is classified live.
+ * picked; your own model loads from a URL, from picked files, or from a picked
+ * folder (its manifest.json, or a raw Hugging Face download through the
+ * adapters); the camera is classified live.
  * Screenshots (desktop and 375 px wide) go to e2e/screenshots/.
  */
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +163,59 @@ describe.skipIf(!hasSharedData)(`demo page (${hasSharedData ? 'Chromium' : SKIP_
     });
     await expect.poll(() => page.$eval('#model', (s) => (s as HTMLSelectElement).value), { timeout: 30_000 }).toBe('local:nsfw-mobilenet-v2@4.4.0');
     await expect.poll(() => page.textContent('#badge'), { timeout: 120_000 }).toMatch(/^tfjs · wasm/);
+  });
+
+  it('your own model, a picked folder: manifest.json is taken by name next to other JSON files', async () => {
+    const { page } = demo();
+    const src = join(import.meta.dirname, '..', 'public', 'models', 'nsfw-mobilenet-v2-mid-onnx');
+    const dir = mkdtempSync(join(tmpdir(), 'demo-own-model-'));
+    try {
+      const folder = join(dir, 'my-model');
+      mkdirSync(join(folder, 'extras'), { recursive: true });
+      for (const f of ['manifest.json', 'model.onnx', 'labels.txt']) copyFileSync(join(src, f), join(folder, f));
+      // Decoys the old "first .json" rule picked: sorted before manifest.json, and one below it.
+      writeFileSync(join(folder, 'emotion.json'), JSON.stringify({ labels: ['happy', 'sad'] }));
+      writeFileSync(join(folder, 'config.json'), JSON.stringify({ threshold: 0.5 }));
+      writeFileSync(join(folder, 'extras', 'manifest.json'), '{"not":"this one"}');
+      await page.setInputFiles('#own-model-folder', folder);
+      await expect.poll(() => page.$eval('#model', (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent), { timeout: 30_000 }).toMatch(/^Your model: nsfw-mobilenet-v2-mid-onnx \(from disk\)$/);
+      await expect.poll(async () => `${await page.textContent('#badge')} ${await page.getAttribute('#badge', 'title')}`, { timeout: 120_000 }).toMatch(/^ort · wasm/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('your own model, a picked Hugging Face folder: the adapters make its manifest, the demo hashes the files, a photo classifies', async () => {
+    const { page } = demo();
+    const dir = mkdtempSync(join(tmpdir(), 'demo-hf-'));
+    try {
+      const folder = join(dir, 'mobilenet-hf');
+      mkdirSync(join(folder, 'onnx'), { recursive: true });
+      const labels = readFileSync(join(SHARED_DATA, 'labels', 'imagenet_classes.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+      writeFileSync(join(folder, 'config.json'), JSON.stringify({ architectures: ['MobileNetV2ForImageClassification'], model_type: 'mobilenet_v2', id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])) }));
+      writeFileSync(join(folder, 'preprocessor_config.json'), JSON.stringify({
+        image_processor_type: 'MobileNetV2ImageProcessor', do_resize: true, size: { shortest_edge: 256 }, resample: 2, do_center_crop: true,
+        crop_size: { height: 224, width: 224 }, do_rescale: true, rescale_factor: 1 / 255, do_normalize: true, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225],
+      }));
+      // Without the model: the error names it by its path in the folder.
+      await page.setInputFiles('#own-model-folder', folder);
+      await expect.poll(() => page.getAttribute('#badge', 'title'), { timeout: 30_000 }).toMatch(/missing a file: onnx\/model\.onnx/);
+      expect(await page.textContent('#badge')).toBe('failed: model files');
+
+      copyFileSync(join(SHARED_DATA, 'models', 'mobilenetv2-12-int8-dequantized-fp32.onnx'), join(folder, 'onnx', 'model.onnx'));
+      await page.setInputFiles('#own-model-folder', folder);
+      await expect.poll(() => page.$eval('#model', (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent), { timeout: 60_000 }).toMatch(/huggingface folder/);
+      await expect.poll(async () => `${await page.textContent('#badge')} ${await page.getAttribute('#badge', 'title')}`, { timeout: 120_000 }).toMatch(/^ort · wasm/);
+      const manifest = await page.evaluate(() => window.demoClassifier!.manifest);
+      expect(Object.keys(manifest.sha256)).toHaveLength(1); // hashed by the demo, verified by the library
+      expect(manifest.unverified).toBeUndefined();
+      await clearCards(page);
+      await page.setInputFiles('#file', [join(SHARED_DATA, 'photos', 'cat_chelsea.png')]);
+      const shown = await settled(page, 1);
+      expect(['tabby', 'tiger cat', 'Egyptian cat', 'Persian cat', 'Siamese cat']).toContain(shown['cat_chelsea.png']!.top1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the camera: live frames are classified until stopped', async () => {

@@ -12,13 +12,13 @@ import { type FetchSource, ResultCache, type Scored } from './cache/result-cache
 import { throwIfAborted, withDeadline } from './call-control.js';
 import type { Engine } from './engines/engine.js';
 import { concatFloats } from './bytes.js';
-import { ClassifierError } from './errors.js';
+import { ClassifierError, describeError } from './errors.js';
 import type { Classifier } from './classifier-api.js';
-import { atInputIndex, checkImageList, type DecodeOptions, decodeEncoded, describeValue, isBlob, readBlob, toDrawable } from './input/decode.js';
+import { atInputIndex, checkImageList, type DecodeOptions, decodeEncoded, describeValue, type Drawable, isBlob, readBlob, toDrawable } from './input/decode.js';
 import type { LoadedModel } from './manifest/load.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_TOP_K, positiveInteger, type ResolvedOptions } from './options.js';
 import { CanvasPreprocessor, type Pixels } from './preprocess/canvas.js';
-import { pixelsToTensor } from './preprocess/tensor.js';
+import { pixelsToModelTensor } from './preprocess/pipeline.js';
 import { applyActivation, topK } from './postprocess/scores.js';
 import { SerialQueue, yieldToEventLoop } from './queue.js';
 import type {
@@ -92,7 +92,8 @@ export class PageClassifier extends EventTarget implements Classifier {
     // With the cache off it stores nothing but still shares identical files in flight.
     this.#cache = new ResultCache(init.options.cache.maxEntries, init.options.cache.ttlMs);
     this.#canvas = new CanvasPreprocessor(init.model.manifest.input, init.options.preprocessing.background, init.options.preprocessing.resampling);
-    this.#decode = { colorSpaceConversion: init.model.manifest.input.colorProfile === 'ignore' ? 'none' : 'default' };
+    const { input } = init.model.manifest;
+    this.#decode = { colorSpaceConversion: input.colorProfile === 'ignore' ? 'none' : 'default', imageOrientation: input.orientation === 'ignore' ? 'none' : 'from-image', premultiplyAlpha: input.alpha === 'drop' ? 'none' : 'default' };
     this.#fallbacks = [...init.fallbacks];
     this.capabilities = Object.freeze([...init.capabilities]);
     this.adapter = init.adapter;
@@ -134,9 +135,31 @@ export class PageClassifier extends EventTarget implements Classifier {
     // Only work this call waited for has stage timings: a cache answer ran none.
     const stages = 'timings' in value && (source === 'computed' || source === 'shared') ? value.timings : NO_TIMINGS;
     return {
-      top: topK(value.scores, this.#model.labels, k), scores: Float32Array.from(value.scores), backend: this.backend, engine: this.engine,
+      top: topK(value.scores, this.#model.labels, k, this.#model.manifest.output.threshold), scores: Float32Array.from(value.scores), backend: this.backend, engine: this.engine,
       cached: source !== 'computed', stale: source === 'stale', timings: { ...stages, totalMs: now() - start }, warnings: [...value.warnings],
     };
+  }
+
+  /** A decoded input → what the tensor is made from: model-sized pixels, or (custom preprocessing) the image's own. */
+  #draw(drawable: Drawable): Pixels {
+    return this.#options.preprocessing.custom ? this.#canvas.fullSize(drawable.source, drawable.width, drawable.height) : this.#canvas.draw(drawable.source, drawable.width, drawable.height);
+  }
+
+  #toTensor(pixels: Pixels): Float32Array {
+    const custom = this.#options.preprocessing.custom;
+    if (!custom) return pixelsToModelTensor(pixels, this.#model.manifest.input);
+    let tensor: Float32Array;
+    try {
+      tensor = custom.run({ data: pixels.data, width: pixels.width, height: pixels.height });
+    } catch (error) {
+      throw new ClassifierError('PREPROCESS_FAILED', `options.preprocessing.custom.run threw: ${describeError(error)}`, { cause: error });
+    }
+    const expected = custom.shape.reduce((a, b) => a * b, 1);
+    if (!(tensor instanceof Float32Array) || tensor.length !== expected) {
+      const got = tensor instanceof Float32Array ? `${tensor.length} values` : describeValue(tensor);
+      throw new ClassifierError('PREPROCESS_FAILED', `options.preprocessing.custom.run returned ${got}; shape [${custom.shape.join(', ')}] needs a Float32Array of ${expected}.`, { details: { expected } });
+    }
+    return tensor;
   }
 
   /** `batch` concatenated tensors in, one probability vector per image out. */
@@ -144,7 +167,9 @@ export class PageClassifier extends EventTarget implements Classifier {
     this.#runs += batch;
     const output = await this.#engine.run(tensor, batch);
     const perImage = output.length / batch;
-    return Array.from({ length: batch }, (_, i) => applyActivation(output.subarray(i * perImage, (i + 1) * perImage), this.#model.manifest.output.activation));
+    const { activation, labelOffset = 0 } = this.#model.manifest.output;
+    // The activation sees every output (a background class takes its share of a softmax); then the offset drops it.
+    return Array.from({ length: batch }, (_, i) => applyActivation(output.subarray(i * perImage, (i + 1) * perImage), activation).subarray(labelOffset));
   }
 
   /** Refuses work beyond `maxQueue` waiting tasks (`tasks` about to be queued). */
@@ -179,7 +204,7 @@ export class PageClassifier extends EventTarget implements Classifier {
       const drawable = await toDrawable(input, this.#options.limits, this.#decode);
       try {
         const decoded = now();
-        const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
+        const pixels = this.#draw(drawable);
         const drawn = now();
         const key = this.#cache.enabled ? await ResultCache.key(this.#model.id, pixels.data) : null;
         return { input, pixels, key, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: drawn - decoded };
@@ -194,7 +219,7 @@ export class PageClassifier extends EventTarget implements Classifier {
     const { input } = this.#model.manifest;
     if (id.pixels) {
       const t0 = now();
-      const tensor = pixelsToTensor(id.pixels.data, id.pixels.width, id.pixels.height, input);
+      const tensor = this.#toTensor(id.pixels);
       return { tensor, warnings: id.warnings, decodeMs: id.decodeMs, preprocessMs: id.preprocessMs + now() - t0 };
     }
     const t0 = now();
@@ -203,8 +228,8 @@ export class PageClassifier extends EventTarget implements Classifier {
     const drawable = await decodeEncoded(bytes, this.#options.limits, this.#decode);
     try {
       const decoded = now();
-      const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
-      const tensor = pixelsToTensor(pixels.data, pixels.width, pixels.height, input);
+      const pixels = this.#draw(drawable);
+      const tensor = this.#toTensor(pixels);
       return { tensor, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: now() - decoded };
     } finally {
       drawable.release();
@@ -340,8 +365,8 @@ export class PageClassifier extends EventTarget implements Classifier {
     return this.#queue.run(async () => {
       const drawable = await toDrawable(input, this.#options.limits, this.#decode);
       try {
-        const pixels = this.#canvas.draw(drawable.source, drawable.width, drawable.height);
-        return pixelsToTensor(pixels.data, pixels.width, pixels.height, this.#model.manifest.input);
+        const pixels = this.#draw(drawable);
+        return this.#toTensor(pixels);
       } finally {
         drawable.release();
       }

@@ -10,8 +10,9 @@ import { PageClassifier } from './classifier.js';
 import type { Classifier } from './classifier-api.js';
 import { type EngineLoaders, engineFor, missingEngine } from './engines/registry.js';
 import { ClassifierError, describeError } from './errors.js';
-import { loadModel } from './manifest/load.js';
-import type { ClassifierOptions, ResolvedOptions } from './options.js';
+import { type LoadedModel, loadModel } from './manifest/load.js';
+import { tensorShape } from './preprocess/tensor.js';
+import type { ClassifierOptions, CustomPreprocess, ResolvedOptions } from './options.js';
 import { resolveOptions } from './resolve-options.js';
 import type { BackendCapability, BackendName } from './types.js';
 
@@ -72,27 +73,37 @@ function withWasmInEffect(capabilities: readonly BackendCapability[], wasm: { th
   });
 }
 
+/** The model as the engines see it when the app makes the tensor: the custom shape replaces the manifest's size/layout/channels. */
+function withCustomInput(model: LoadedModel, custom: CustomPreprocess): LoadedModel {
+  const [, a, b, c] = custom.shape;
+  const [size, count] = custom.layout === 'NCHW' ? [[b, c] as [number, number], a] : [[a, b] as [number, number], c];
+  const channels = count === 1 ? 'L' : count === 4 ? 'RGBA' : 'RGB';
+  const input = { ...model.manifest.input, size, layout: custom.layout, channels, mean: Array(count).fill(0), std: Array(count).fill(1) } as const;
+  return { ...model, manifest: { ...model.manifest, input } };
+}
+
 /**
  * Loads the model (verified, cached for offline use), finds a backend that
  * initialises and passes a warm-up inference, and returns the classifier.
  * @throws ClassifierError MANIFEST_INVALID, MODEL_LOAD_FAILED, MODEL_INTEGRITY, ENGINE_UNAVAILABLE, NO_BACKEND
  */
 async function startModel(resolved: ResolvedOptions, entry: Pick<EntryPoint, 'loaders'>): Promise<PageClassifier> {
-  const model = await loadModel(resolved.model, {
+  const loaded = await loadModel(resolved.model, {
     baseUrl: resolved.baseUrl,
     cacheName: resolved.modelCache?.name ?? null,
+    integrity: resolved.integrity,
     onProgress: resolved.onProgress,
     accept: (manifest) => {
       const missing = missingEngine(manifest.format, entry.loaders);
       if (missing) throw new ClassifierError('ENGINE_UNAVAILABLE', `Cannot run ${manifest.name}: ${missing}.`, { details: { engine: engineFor(manifest.format), format: manifest.format } });
     },
   });
+  const model = resolved.preprocessing.custom ? withCustomInput(loaded, resolved.preprocessing.custom) : loaded;
   const engine = engineFor(model.manifest.format);
   const probed = await probeAll(resolved.wasm.threads, engine);
   const factory = await entry.loaders[engine]!();
   const createEngine = (backend: BackendName) => factory({ model, backend, wasmPaths: resolved.wasm.paths, wasmThreads: probed.wasmThreads });
-  const [h, w] = model.manifest.input.size;
-  const warmupInput = new Float32Array(h * w * 3);
+  const warmupInput = new Float32Array(tensorShape(model.manifest.input.size, model.manifest.input.layout, model.manifest.input.channels).reduce((a, b) => a * b, 1));
   const { selection: how } = resolved;
   let selection;
   try {

@@ -28,7 +28,12 @@ export type ModelSource = string | URL | ModelManifest;
  */
 export interface ClassifierOptions {
   /**
-   * URL of a `manifest.json`, or the manifest object (then set `baseUrl` for its files).
+   * URL of a `manifest.json`, a model folder, or the manifest object (then set `baseUrl` for its files).
+   * A folder URL (ending in `/`, or not ending in `.json`) loads `<folder>/manifest.json`; a folder
+   * without one that holds a raw Hugging Face (`config.json` + `preprocessor_config.json` +
+   * `onnx/model.onnx`) or Teachable Machine (`metadata.json` + `model.json`) download loads only
+   * with `integrity: 'none'` (else `MANIFEST_INVALID` naming `npx inpage-classifier pack`). A bare
+   * `.onnx` URL is refused (`MANIFEST_INVALID`): nothing says how to preprocess for it.
    * @defaultValue the entry point's default model below `assetBase`: the ONNX
    * twin `models/nsfw-mobilenet-v2-onnx/manifest.json` (main entry and
    * `inpage-classifier/onnx`; the fastest path measured), or the tfjs
@@ -36,6 +41,21 @@ export interface ClassifierOptions {
    * @example { model: '/models/nsfw-mobilenet-v2-onnx/manifest.json' }
    */
   model?: ModelSource | readonly ModelSource[];
+  /**
+   * `'sha256'`: every model file is checked against the manifest's SHA-256
+   * before it runs (`MODEL_INTEGRITY` on a mismatch), and only verified files
+   * are kept in the model cache. `'none'` opts out: files are downloaded
+   * without any hash check and never written to the model cache, a manifest
+   * may omit `sha256`, and a model folder without a manifest (a raw Hugging
+   * Face or Teachable Machine download) loads through the same adapters as
+   * `npx inpage-classifier pack`. The loaded manifest then says so in
+   * `clf.manifest.unverified` (nothing is logged). HTML pages, Git LFS
+   * pointers and empty files are refused either way (`MODEL_LOAD_FAILED`).
+   * Prefer `pack`, which writes the hashes, for anything you ship.
+   * @defaultValue `'sha256'`
+   * @example { model: '/models/my-hf-download/', integrity: 'none' }
+   */
+  integrity?: 'sha256' | 'none';
   /**
    * Model tiers for the same task, largest first: the largest whose inference
    * fits `latencyBudgetMs` on this device is used (the smallest whatever it
@@ -226,6 +246,26 @@ export interface PreprocessingOptions {
    * @defaultValue 'antialiased'
    */
   resampling?: Resampling;
+  /**
+   * The escape hatch for what no manifest field covers: your own function
+   * makes the model tensor from the decoded image (its own size, EXIF
+   * orientation and alpha handled per the manifest), and `shape` says what it
+   * returns. The manifest's size/layout/channels are then replaced by
+   * `shape`'s; the rest of it (labels, output) still applies. Runs in the page
+   * (functions cannot be sent to a worker: `worker: true` is a TypeError).
+   * @defaultValue none
+   * @example { preprocessing: { custom: { shape: [1, 64, 64, 1], layout: 'NHWC', run: ({ data, width, height }) => myGrayscale(data, width, height) } } }
+   */
+  custom?: CustomPreprocess;
+}
+
+/** {@link PreprocessingOptions.custom}: a tensor from the decoded image's RGBA. */
+export interface CustomPreprocess {
+  /** The tensor `run` returns, batch 1 first: [1, C, H, W] for NCHW, [1, H, W, C] for NHWC (C: 1, 3 or 4). */
+  shape: readonly [1, number, number, number];
+  layout: 'NCHW' | 'NHWC';
+  /** Straight RGBA bytes at the image's own size (opaque unless the manifest's alpha is 'drop'); must return shape's element count. */
+  run(image: { data: Uint8ClampedArray; width: number; height: number }): Float32Array;
 }
 
 /** `wasm`: the WASM runtimes. */
@@ -272,6 +312,7 @@ export const DEFAULTS = {
   preprocessing: { background: '#ffffff', resampling: 'antialiased' },
   maxWasmThreads: 4,
   modelCacheName: 'inpage-classifier-models-v1',
+  integrity: 'sha256',
 } as const;
 
 /** The default model of `inpage-classifier/tfjs`, below `assetBase`. */
@@ -286,6 +327,7 @@ export const DEFAULT_ONNX_MODEL_PATH = 'models/nsfw-mobilenet-v2-onnx/manifest.j
 export interface ResolvedOptions {
   model: string | ModelManifest;
   tiers: { models: (string | ModelManifest)[]; latencyBudgetMs: number } | null;
+  integrity: 'sha256' | 'none';
   baseUrl: string;
   backends: 'auto' | readonly BackendName[];
   selection: Required<SelectionOptions>;
@@ -293,7 +335,7 @@ export interface ResolvedOptions {
   cache: { maxEntries: number; ttlMs: number | undefined; fallbackToCache: boolean };
   calls: { maxQueue: number; timeoutMs: number | undefined };
   limits: InputLimits;
-  preprocessing: Required<PreprocessingOptions>;
+  preprocessing: Required<Omit<PreprocessingOptions, 'custom'>> & { custom: CustomPreprocess | null };
   wasm: { paths: { ort: string; tfjs: string }; threads: number };
   /** null: model files are not kept. */
   modelCache: { name: string } | null;

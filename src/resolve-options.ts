@@ -6,7 +6,7 @@
  * one wins.
  */
 import {
-  ALL_BACKENDS, type CacheOptions, type ClassifierOptions, DEFAULT_LIMITS, DEFAULT_MODEL_PATH, DEFAULTS, type ModelSource, positiveInteger, positiveNumber, type ResolvedOptions,
+  ALL_BACKENDS, type CacheOptions, type ClassifierOptions, type CustomPreprocess, DEFAULT_LIMITS, DEFAULT_MODEL_PATH, DEFAULTS, type ModelSource, positiveInteger, positiveNumber, type ResolvedOptions,
 } from './options.js';
 import type { ModelManifest } from './types.js';
 
@@ -23,10 +23,10 @@ function object(name: string, value: unknown): void {
   if (value !== undefined && (value === null || typeof value !== 'object')) throw new TypeError(`${name} must be an object, got ${String(value)}`);
 }
 
-/** A manifest URL made absolute, or the manifest object as it is. */
+/** A manifest (or model folder) URL made absolute, or the manifest object as it is. */
 function modelRef(name: string, model: unknown, base: string): string | ModelManifest {
   if (typeof model === 'string' || model instanceof URL) return new URL(String(model), base).href;
-  if (model === null || typeof model !== 'object' || Array.isArray(model)) throw new TypeError(`${name} must be a manifest URL or a manifest object`);
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) throw new TypeError(`${name} must be a manifest URL, a model folder URL or a manifest object`);
   return model as ModelManifest;
 }
 
@@ -49,6 +49,19 @@ function upgradeLegacy(o: ClassifierOptions): ClassifierOptions {
     modelCache: o.modelCache ?? (o.persistModel === false ? false : merge(undefined, { name: o.modelCacheName })),
     cache: o.cache === false ? false : merge(o.cache, { fallbackToCache: o.fallbackToCache }),
   };
+}
+
+/** `preprocessing.custom`: a function, a batch-1 shape and a channel count the engines can feed; never for a worker. */
+function checkCustom(custom: CustomPreprocess, inWorker: boolean): CustomPreprocess {
+  if (typeof custom.run !== 'function') throw new TypeError('options.preprocessing.custom.run must be a function ({ data, width, height }) => Float32Array');
+  if (inWorker) throw new TypeError('options.preprocessing.custom cannot run in a worker (a function cannot be sent there): drop worker: true, or express the preprocessing in the manifest');
+  const [n, ...dims] = custom.shape ?? [];
+  if (n !== 1 || dims.length !== 3 || !dims.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new TypeError(`options.preprocessing.custom.shape must be [1, C, H, W] or [1, H, W, C] with positive integers, got ${JSON.stringify(custom.shape)}`);
+  }
+  const channels = custom.layout === 'NCHW' ? dims[0]! : custom.layout === 'NHWC' ? dims[2]! : Number.NaN;
+  if (![1, 3, 4].includes(channels)) throw new TypeError(`options.preprocessing.custom: layout must be 'NCHW' or 'NHWC' and the channel count 1, 3 or 4 (shape ${JSON.stringify(custom.shape)}, layout ${String(custom.layout)})`);
+  return custom;
 }
 
 /**
@@ -108,6 +121,7 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
   return {
     model,
     tiers,
+    integrity: oneOf('options.integrity', o.integrity ?? DEFAULTS.integrity, ['sha256', 'none'] as const),
     baseUrl,
     backends,
     selection: {
@@ -129,6 +143,7 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
     preprocessing: {
       background: p.background ?? DEFAULTS.preprocessing.background,
       resampling: oneOf('options.preprocessing.resampling', p.resampling ?? DEFAULTS.preprocessing.resampling, ['antialiased', 'canvas'] as const),
+      custom: p.custom ? checkCustom(p.custom, o.worker === true) : null,
     },
     wasm: {
       paths: {

@@ -215,7 +215,7 @@ describe('grouped options', () => {
     expect(r.selection).toEqual({ measure: 'auto', budgetMs: 1500, initTimeoutMs: 60_000, remember: true });
     expect(r.cache).toEqual({ maxEntries: 500, ttlMs: undefined, fallbackToCache: false });
     expect(r.calls).toEqual({ maxQueue: 1000, timeoutMs: undefined });
-    expect(r.preprocessing).toEqual({ background: '#ffffff', resampling: 'antialiased' });
+    expect(r.preprocessing).toEqual({ background: '#ffffff', resampling: 'antialiased', custom: null });
     expect(r.modelCache).toEqual({ name: 'inpage-classifier-models-v1' });
     expect(r.tiers).toBeNull();
     expect(r.worker).toBe(false);
@@ -229,7 +229,7 @@ describe('grouped options', () => {
     expect(r.selection).toEqual({ measure: 'never', budgetMs: 10, initTimeoutMs: 20, remember: false });
     expect(r.cache).toEqual({ maxEntries: 3, ttlMs: 9, fallbackToCache: true });
     expect(r.calls).toEqual({ maxQueue: 4, timeoutMs: 50 });
-    expect(r.preprocessing).toEqual({ background: '#000', resampling: 'canvas' });
+    expect(r.preprocessing).toEqual({ background: '#000', resampling: 'canvas', custom: null });
     expect(r.wasm).toEqual({ threads: 2, paths: { ort: 'http://localhost/o/', tfjs: 'http://localhost/wasm/tfjs/' } });
     expect(r.modelCache).toBeNull();
   });
@@ -259,7 +259,7 @@ describe('deprecated flat names (0.1) still work, mapped onto their groups', () 
     expect(r.selection).toEqual({ measure: 'always', budgetMs: 11, initTimeoutMs: 22, remember: false });
     expect(r.calls).toEqual({ maxQueue: 7, timeoutMs: 33 });
     expect(r.cache.fallbackToCache).toBe(true);
-    expect(r.preprocessing).toEqual({ background: '#123', resampling: 'canvas' });
+    expect(r.preprocessing).toEqual({ background: '#123', resampling: 'canvas', custom: null });
     expect(r.wasm).toEqual({ threads: 3, paths: { ort: 'http://localhost/x/', tfjs: 'http://localhost/wasm/tfjs/' } });
     expect(r.modelCache).toEqual({ name: 'mine' });
     expect(resolveOptions({ persistModel: false }).modelCache).toBeNull();
@@ -273,5 +273,19 @@ describe('deprecated flat names (0.1) still work, mapped onto their groups', () 
     expect(resolveOptions({ wasmThreads: 1, wasm: { threads: 2 } }).wasm.threads).toBe(2);
     expect(resolveOptions({ maxQueue: 1, calls: { maxQueue: 9 } }).calls.maxQueue).toBe(9);
     expect(resolveOptions({ fallbackToCache: true, cache: { maxEntries: 2, fallbackToCache: false } }).cache.fallbackToCache).toBe(false);
+  });
+});
+
+describe('preprocessing.custom', () => {
+  const run = () => new Float32Array(64 * 64);
+  it('is kept as given, and checked: a function, a batch-1 shape of positive integers, a channel count of 1, 3 or 4', () => {
+    const custom = { shape: [1, 64, 64, 1] as const, layout: 'NHWC' as const, run };
+    expect(resolveOptions({ preprocessing: { custom } }).preprocessing.custom).toBe(custom);
+    expect(() => resolveOptions({ preprocessing: { custom: { ...custom, run: 'no' as never } } })).toThrow(/custom\.run must be a function/);
+    expect(() => resolveOptions({ preprocessing: { custom: { ...custom, shape: [2, 64, 64, 1] as never } } })).toThrow(/custom\.shape must be \[1, C, H, W\]/);
+    expect(() => resolveOptions({ preprocessing: { custom: { ...custom, shape: [1, 64, 64, 2] } } })).toThrow(/channel count 1, 3 or 4/);
+  });
+  it('cannot go to a worker: a TypeError that says why', () => {
+    expect(() => resolveOptions({ worker: true, preprocessing: { custom: { shape: [1, 3, 8, 8], layout: 'NCHW', run } } })).toThrow(/cannot run in a worker/);
   });
 });

@@ -13,7 +13,7 @@ import type { LoadedModel } from '../src/manifest/load.js';
 import type { BackendCapability, BackendName } from '../src/types.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const model = { id: 'm@1', labels: ['a', 'b'], manifest: {}, files: new Map() } as unknown as LoadedModel;
+const model = { id: 'm@1', labels: ['a', 'b'], manifest: { output: { activation: 'softmax' } }, files: new Map() } as unknown as LoadedModel;
 
 interface Fake {
   initMs?: number;

@@ -17,7 +17,7 @@ export interface Reference {
 
 export async function ortReference(modelPath: string, manifest: ModelManifest): Promise<Reference> {
   const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'] });
-  const shape = tensorShape(manifest.input.size, manifest.input.layout);
+  const shape = tensorShape(manifest.input.size, manifest.input.layout, manifest.input.channels);
   return {
     async run(tensor) {
       const out = await session.run({ [manifest.input.name ?? session.inputNames[0]!]: new ort.Tensor('float32', tensor, shape) });
@@ -42,7 +42,7 @@ export async function tfjsReference(modelDir: string, backend: 'wasm' | 'cpu' = 
   const weightSpecs = (modelJson.weightsManifest as { weights: unknown[] }[]).flatMap((g) => g.weights);
   const handler = tf.io.fromMemory({ ...modelJson, weightSpecs, weightData });
   const model = manifest.format === 'tfjs-graph' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
-  const shape = tensorShape(manifest.input.size, manifest.input.layout);
+  const shape = tensorShape(manifest.input.size, manifest.input.layout, manifest.input.channels);
   return {
     async run(tensor) {
       const y = tf.tidy(() => model.predict(tf.tensor(tensor, shape)) as import('@tensorflow/tfjs').Tensor);

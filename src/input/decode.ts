@@ -9,6 +9,7 @@
 import { ClassifierError, describeError } from '../errors.js';
 import type { InputLimits } from '../options.js';
 import type { ImageInput } from '../types.js';
+import { withoutOrientation } from './exif.js';
 import { ACCEPTED_IMAGE_TYPES, type SniffResult, sniffImage } from './sniff.js';
 
 export interface Drawable {
@@ -101,8 +102,10 @@ export async function decodeEncoded(bytes: Uint8Array, limits: InputLimits, deco
   let bitmap: ImageBitmap;
   try {
     // Typed by content, not by the (possibly wrong) name or type of the Blob.
-    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: info.mime }), {
-      imageOrientation: decode.imageOrientation ?? 'from-image',
+    // 'none' is not honoured for JPEG EXIF by Chromium: the tag itself is neutralised instead (exif.ts).
+    const stored = decode.imageOrientation === 'none' ? withoutOrientation(bytes) : bytes;
+    bitmap = await createImageBitmap(new Blob([stored as BlobPart], { type: info.mime }), {
+      imageOrientation: 'from-image',
       premultiplyAlpha: decode.premultiplyAlpha ?? 'default',
       colorSpaceConversion: decode.colorSpaceConversion ?? 'default',
     });

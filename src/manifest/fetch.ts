@@ -3,6 +3,9 @@
  * manifest's sha256 and keeps them in the Cache API so the next load works
  * offline. A cached file is re-verified on every load; a mismatch is dropped
  * and fetched again, so a stale cache can never run an unverified model.
+ * What came back is looked at before any hash: an HTML page, a Git LFS
+ * pointer or an empty body is MODEL_LOAD_FAILED naming the URL (the file is
+ * missing there), and only real bytes that differ are MODEL_INTEGRITY.
  */
 import { concatBytes } from '../bytes.js';
 import { ClassifierError, describeError } from '../errors.js';
@@ -30,6 +33,25 @@ export function sniffWrongContent(bytes: Uint8Array): string | null {
   const head = new TextDecoder().decode(bytes.subarray(0, 256)).trimStart().toLowerCase();
   if (head.startsWith('version https://git-lfs')) return 'a Git LFS pointer, not the file itself (run `git lfs pull` where it is hosted)';
   if (head.startsWith('<!doctype html') || head.startsWith('<html')) return 'an HTML page (wrong URL, or a server that rewrites unknown paths to index.html)';
+  return null;
+}
+
+/**
+ * What a download is, when it is clearly not the file asked for: an HTML page
+ * (a 404 page, or a dev server's index.html answer to an unknown path), a Git
+ * LFS pointer, or nothing. Checked before any hash, so the message names the
+ * real cause instead of a sha256 mismatch.
+ */
+export function wrongDownload(bytes: Uint8Array, status: number, contentType: string | null): string | null {
+  const served = `HTTP ${status}${contentType ? `, ${contentType.split(';')[0]!.trim()}` : ''}`;
+  if (bytes.byteLength === 0) return `returned an empty body (${served}, 0 bytes): the file is missing or empty there`;
+  const head = new TextDecoder().decode(bytes.subarray(0, 256)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  if (head.startsWith('version https://git-lfs')) {
+    return `returned a Git LFS pointer (${served}), not the file itself: run \`git lfs pull\` where it is hosted, or serve the real file`;
+  }
+  if (head.startsWith('<!doctype html') || head.startsWith('<html') || (/^text\/html\b/i.test(contentType ?? '') && head.startsWith('<'))) {
+    return `returned an HTML page (${served}): the file is missing there or the server rewrites unknown paths to index.html`;
+  }
   return null;
 }
 
@@ -66,7 +88,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * GET with retries and backoff for transient failures, none for 4xx. Model
  * URLs are fetched as data (credentials: same-origin), never executed.
  */
-async function downloadWithRetry(url: string, req: FetchFileRequest): Promise<Uint8Array> {
+async function downloadWithRetry(url: string, req: DownloadRequest): Promise<Download> {
   for (let attempt = 0; ; attempt++) {
     let received = 0;
     try {
@@ -74,10 +96,11 @@ async function downloadWithRetry(url: string, req: FetchFileRequest): Promise<Ui
       if (!response.ok) throw new HttpError(response.status, response.statusText);
       const length = Number(response.headers.get('content-length'));
       if (length > 0 && attempt === 0) req.onLength?.(length);
-      return await readWithProgress(response, (n) => {
+      const bytes = await readWithProgress(response, (n) => {
         received += n;
         req.onBytes(n);
       });
+      return { bytes, status: response.status, contentType: response.headers.get('content-type') };
     } catch (error) {
       req.onBytes(-received); // progress restarts with the retry
       if (!transient(error) || attempt >= RETRY_DELAYS_MS.length) {
@@ -92,14 +115,42 @@ async function downloadWithRetry(url: string, req: FetchFileRequest): Promise<Ui
   }
 }
 
-export interface FetchFileRequest {
+interface Download {
+  bytes: Uint8Array;
+  status: number;
+  contentType: string | null;
+}
+
+export interface DownloadRequest {
   url: string;
-  sha256: string;
-  cache: Cache | null;
   /** Called with each newly received byte count. */
   onBytes: (n: number) => void;
   /** Content-Length of the response, once known. */
   onLength?: (n: number) => void;
+}
+
+export interface FetchFileRequest extends DownloadRequest {
+  sha256: string;
+  cache: Cache | null;
+}
+
+/** Downloads one file and checks that it is not an HTML page, an LFS pointer or empty. */
+async function downloadChecked(req: DownloadRequest): Promise<Uint8Array> {
+  const { bytes, status, contentType } = await downloadWithRetry(req.url, req);
+  const wrong = wrongDownload(bytes, status, contentType);
+  if (wrong) {
+    throw new ClassifierError('MODEL_LOAD_FAILED', `${req.url} ${wrong}.`, { details: { url: req.url, status, contentType } });
+  }
+  return bytes;
+}
+
+/**
+ * A model file downloaded without any hash to check it against
+ * (`integrity: 'none'`): still refused when it is an HTML page, an LFS
+ * pointer or empty, and never written to the model cache.
+ */
+export async function fetchUnverified(req: DownloadRequest): Promise<Uint8Array> {
+  return downloadChecked(req);
 }
 
 /** Returns the verified bytes of one model file, from the Cache API when it holds a verified copy. */
@@ -117,12 +168,11 @@ export async function fetchVerified(req: FetchFileRequest): Promise<Uint8Array> 
       await cache.delete(url).catch(() => false);
     }
   }
-  const bytes = await downloadWithRetry(url, req);
+  // What came back is checked before any hash: a missing file is named as missing, not as a mismatch.
+  const bytes = await downloadChecked(req);
   const actual = await sha256Hex(bytes);
   if (actual !== req.sha256.toLowerCase()) {
-    const wrong = sniffWrongContent(bytes);
-    const what = wrong ? ` The server returned ${wrong}.` : '';
-    throw new ClassifierError('MODEL_INTEGRITY', `${url} does not match the manifest's sha256 (expected ${req.sha256}, got ${actual}); refusing to run an unverified model.${what}`, {
+    throw new ClassifierError('MODEL_INTEGRITY', `${url} does not match the manifest's sha256 (expected ${req.sha256}, got ${actual}, ${bytes.byteLength} bytes); refusing to run an unverified model.`, {
       details: { url, expected: req.sha256, actual },
     });
   }

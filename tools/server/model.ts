@@ -39,7 +39,7 @@ export async function loadServerModel(manifestPath: string, options: { threads?:
   });
   const inputName = manifest.input.name ?? session.inputNames[0]!;
   const outputName = manifest.output.name ?? session.outputNames[0]!;
-  const shape = tensorShape(manifest.input.size, manifest.input.layout);
+  const shape = tensorShape(manifest.input.size, manifest.input.layout, manifest.input.channels);
   const runTensor = async (tensor: Float32Array) => {
     const out = await session.run({ [inputName]: new ort.Tensor('float32', tensor, shape) });
     return applyActivation(out[outputName]!.data as Float32Array, manifest.output.activation);
