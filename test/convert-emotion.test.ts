@@ -16,20 +16,10 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { argmax, maxAbsDiff } from '../e2e/helpers/reference.js';
 import { convertGraphModel, type GraphModelJson, unsupportedOps } from '../tools/convert/graph.js';
+import { mulberry32 as rng } from './helpers/random.js';
 
 const HUMAN_MODELS = join(import.meta.dirname, '..', 'node_modules', '@vladmandic', 'human', 'models');
 
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function tfjsRun(json: GraphModelJson, weightData: ArrayBuffer, x: Float32Array, shape: number[]): Promise<Float32Array> {
   const specs = json.weightsManifest.flatMap((g) => g.weights);

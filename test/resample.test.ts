@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planResample, roundHalfEven, resampleAntialiased, type ResampleTarget } from '../src/preprocess/resample.js';
 import type { ResampleFilter, ResizeMode } from '../src/types.js';
 import { hasPillow, NO_PILLOW, pillowResize } from '../tools/pillow.js';
+import { mulberry32 } from './helpers/random.js';
 
 /** planResample can return -0 offsets (-Math.round(0)); toEqual distinguishes -0 from 0, so normalise. */
 const plain = (t: ResampleTarget): ResampleTarget => ({ ...t, offsetX: t.offsetX + 0, offsetY: t.offsetY + 0 });
@@ -21,16 +22,6 @@ function image(w: number, h: number, rgb: (x: number, y: number) => readonly [nu
 const gray = (v: number): [number, number, number] => [v, v, v];
 const px = (data: Uint8ClampedArray, w: number, x: number, y: number) => Array.from(data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4));
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Brute-force reference: the full resized image (every pixel, not just the visible window), the
