@@ -110,6 +110,27 @@ describe.skipIf(!hasSharedData)(`one cache stage: abort, stale and warnings on e
     expect(out).toEqual({ first: false, second: true, same: true, batch: [true, true], aborted: 'ABORTED', runs: 1 });
   });
 
+  test('a canvas waiting in the queue behind long work times out while it waits (it is drawn in the queue to be keyed)', async () => {
+    const out = await demo().page.evaluate(async (model) => {
+      const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], selection: { remember: false }, cache: false });
+      const photos = await Promise.all(['dog_samoyed.jpg', 'cat_chelsea.png', 'horses_field.jpg', 'apple_red.jpg'].map(async (p) => (await fetch(`/shared-data/photos/${p}`)).blob()));
+      const bitmap = await createImageBitmap(photos[0]!);
+      const canvas = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height });
+      canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+      // 8 inferences ahead of it in the queue (new Blob objects: no cache, no sharing).
+      const ahead = Array.from({ length: 8 }, (_, i) => clf.classify(new Blob([photos[i % 4]!])));
+      const t0 = performance.now();
+      const waiting = await clf.classify(canvas, { timeoutMs: 20 }).then(() => 'ok', (e: { code?: string }) => e.code);
+      const waitedMs = performance.now() - t0;
+      await Promise.allSettled(ahead);
+      const after = await clf.classify(canvas).then((r) => r.top.length > 0);
+      await clf.dispose();
+      return { waiting, quick: waitedMs < 8 * 15, after };
+    }, MODEL);
+    // It rejected before the 8 runs ahead of it (each well over 15 ms here) could have finished; the next call works.
+    expect(out).toEqual({ waiting: 'TIMEOUT', quick: true, after: true });
+  });
+
   test('a Blob classified again (the same object) is a cache lookup: not read again; equal bytes in a new Blob still hit', async () => {
     const out = await demo().page.evaluate(async (model) => {
       const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], selection: { remember: false } });

@@ -264,6 +264,16 @@ export class PageClassifier extends EventTarget implements Classifier {
   }
 
   /**
+   * The deadline of the identify step. A Blob is read and hashed outside the queue, and its key is
+   * what a stale fallback needs, so only the signal races it (the call's timeout then applies to the
+   * cache stage, which may answer stale). Any other input is drawn in the queue to be keyed: a call
+   * waiting there behind long work must time out while it waits, not once it reaches the head.
+   */
+  #identifyDeadline(input: ImageInput, options: ClassifyOptions, start: number): { signal: AbortSignal | undefined; timeoutMs?: number | undefined } {
+    return isBlob(input) ? { signal: options.signal } : { signal: options.signal, timeoutMs: this.#deadline(options, start).timeoutMs };
+  }
+
+  /**
    * Classifies one image. Calls may overlap: they are queued (at most
    * `calls.maxQueue`) and each gets its own result; identical images in
    * flight are computed once.
@@ -273,7 +283,7 @@ export class PageClassifier extends EventTarget implements Classifier {
     this.#assertLive();
     const start = now();
     throwIfAborted(options.signal);
-    const id = await withDeadline(this.#identify(input), { signal: options.signal });
+    const id = await withDeadline(this.#identify(input), this.#identifyDeadline(input, options, start));
     this.#assertLive();
     const { value, source } = await this.#cache.fetch(id.key, (signals) => {
       this.#admit();
@@ -303,7 +313,7 @@ export class PageClassifier extends EventTarget implements Classifier {
     const start = now();
     const { signal } = options;
     throwIfAborted(signal);
-    const ids = await withDeadline(Promise.all(inputs.map((input: ImageInput, index) => this.#identify(input).catch((error: unknown) => Promise.reject(atInputIndex(error, index))))), { signal });
+    const ids = await withDeadline(Promise.all(inputs.map((input: ImageInput, index) => this.#identify(input).catch((error: unknown) => Promise.reject(atInputIndex(error, index))))), inputs.every(isBlob) ? { signal } : { signal, timeoutMs: this.#deadline(options, start).timeoutMs });
     this.#assertLive();
     // Each image through the cache stage; the misses it hands back are computed below, in chunks.
     const misses: { index: number; settle: (work: Promise<Computed>) => void }[] = [];
