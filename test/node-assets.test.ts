@@ -28,6 +28,11 @@ describe('listAssets (what the Vite plugin and copy-assets serve)', () => {
     expect([...models]).toEqual(['nsfw-mobilenet-v2-mid-onnx']);
   });
 
+  it('the uint8-weights variant of the ONNX twin ships and can be served', () => {
+    const paths = listAssets({ engines: ['ort'], models: ['nsfw-mobilenet-v2-onnx-uint8'] }).filter((f) => f.path.startsWith('models/')).map((f) => f.path);
+    expect(paths).toEqual(['models/nsfw-mobilenet-v2-onnx-uint8/labels.txt', 'models/nsfw-mobilenet-v2-onnx-uint8/manifest.json', 'models/nsfw-mobilenet-v2-onnx-uint8/model.onnx']);
+  });
+
   it('an unknown engine or model is an error naming what exists', () => {
     expect(() => listAssets({ engines: ['cuda' as 'ort'] })).toThrow(/unknown engine "cuda"/);
     expect(() => listAssets({ models: ['resnet'] })).toThrow(/no model "resnet" .*have: .*nsfw-mobilenet-v2/);

@@ -18,7 +18,9 @@
  * folding becomes the per-output-channel factor, a float32 Mul that is exact
  * because the converter did the same float32 product. Elsewhere (a generic ONNX
  * model) each tensor is quantized here: asymmetric uint8, scale = (max-min)/255,
- * per tensor or per output channel (axis 0).
+ * per tensor or per output channel (axis 0); a group whose values already lie
+ * on a grid of ≤ 256 levels (a model that was int8-quantized and dequantized
+ * back) keeps that grid's step, so it is stored within float32 rounding.
  * Protobuf via onnx-proto (protobufjs static code). Node/tools only.
  */
 import { readFileSync } from 'node:fs';
@@ -26,7 +28,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
-type TensorProto = InstanceType<typeof onnx.TensorProto>;
+type TensorProto = onnxProto.onnx.ITensorProto;
 
 export type Uint8Mode = 'tfjs' | 'per-tensor' | 'per-channel';
 
@@ -54,6 +56,9 @@ export interface Uint8TensorReport {
   maxAbsError: number;
   /** Elements whose dequantized float32 differs from the original's bits. */
   mismatches: number;
+  /** Quantization groups (channels, or 1 per tensor) whose values already lay on a ≤ 256-level grid, kept on it (generic modes). */
+  groupsOnGrid?: number;
+  groups: number;
 }
 
 export interface Uint8Report {
@@ -96,12 +101,32 @@ export function dequantize(k: KnownQuantization, channel: number): (q: number) =
   return a === undefined ? base : (q) => f32(base(q) * a);
 }
 
-/** Asymmetric uint8 of `data` in `groups` contiguous rows (1 = per tensor). */
-function quantizeGeneric(data: Float32Array, groups: number): { q: Uint8Array; scale: Float32Array; min: Float32Array } {
+/**
+ * The step of the grid `values` already lie on, when they take at most 256 levels of one
+ * (weights that were int8/uint8-quantized before, e.g. a dequantized QDQ model): (max-min)/n.
+ */
+function existingGrid(values: Float32Array, lo: number, hi: number): number | undefined {
+  const distinct = [...new Set(values)].sort((a, b) => a - b);
+  if (distinct.length < 2 || distinct.length > 256) return undefined;
+  let gap = Infinity;
+  for (let i = 1; i < distinct.length; i++) gap = Math.min(gap, distinct[i]! - distinct[i - 1]!);
+  // The smallest gap may span several levels (a channel need not use every level).
+  for (let k = 1; k <= 8; k++) {
+    const n = Math.round(((hi - lo) / gap) * k);
+    if (n > 255) return undefined;
+    const step = (hi - lo) / n;
+    if (distinct.every((v) => Math.abs((v - lo) / step - Math.round((v - lo) / step)) < 1e-3)) return step;
+  }
+  return undefined;
+}
+
+/** Asymmetric uint8 of `data` in `groups` contiguous rows (1 = per tensor); on a group's existing grid where it has one. */
+function quantizeGeneric(data: Float32Array, groups: number): { q: Uint8Array; scale: Float32Array; min: Float32Array; onGrid: number } {
   const per = data.length / groups;
   const q = new Uint8Array(data.length);
   const scale = new Float32Array(groups);
   const min = new Float32Array(groups);
+  let onGrid = 0;
   for (let g = 0; g < groups; g++) {
     let lo = Infinity;
     let hi = -Infinity;
@@ -109,7 +134,9 @@ function quantizeGeneric(data: Float32Array, groups: number): { q: Uint8Array; s
       lo = Math.min(lo, data[i]!);
       hi = Math.max(hi, data[i]!);
     }
-    const s = f32(hi > lo ? (hi - lo) / 255 : 1);
+    const grid = hi > lo ? existingGrid(data.subarray(g * per, (g + 1) * per), lo, hi) : undefined;
+    if (grid !== undefined) onGrid++;
+    const s = f32(grid ?? (hi > lo ? (hi - lo) / 255 : 1));
     const m = f32(lo);
     scale[g] = s;
     min[g] = m;
@@ -122,7 +149,7 @@ function quantizeGeneric(data: Float32Array, groups: number): { q: Uint8Array; s
       q[i] = c;
     }
   }
-  return { q, scale, min };
+  return { q, scale, min, onGrid };
 }
 
 function floatTensor(name: string, dims: number[], data: Float32Array | Float64Array): TensorProto {
@@ -169,6 +196,7 @@ export function quantizeWeightsUint8(bytes: Uint8Array, options: Uint8Options = 
     let min: Float32Array | Float64Array;
     let factor: Float32Array | undefined;
     let value: (i: number) => number;
+    let groupsOnGrid: number | undefined;
     if (known) {
       if (known.q.length !== original.length) throw new Error(`uint8-weights: ${name}: ${known.q.length} codes for ${original.length} elements`);
       q = known.q;
@@ -181,6 +209,7 @@ export function quantizeWeightsUint8(bytes: Uint8Array, options: Uint8Options = 
     } else {
       const g = quantizeGeneric(original, fallback === 'per-channel' ? groups : 1);
       ({ q, scale, min } = g);
+      groupsOnGrid = g.onGrid;
       const per = original.length / scale.length;
       value = (i) => {
         const c = Math.floor(i / per);
@@ -196,8 +225,8 @@ export function quantizeWeightsUint8(bytes: Uint8Array, options: Uint8Options = 
         maxAbsError = Math.max(maxAbsError, Math.abs(v - original[i]!));
       }
     }
-    tensors.push({ name, elements: original.length, mode: known ? 'tfjs' : fallback, maxAbsError, mismatches });
-    const bcast = (v: Float32Array) => (v.length === 1 ? [] : [v.length, ...dims.slice(1).map(() => 1)]);
+    tensors.push({ name, elements: original.length, mode: known ? 'tfjs' : fallback, maxAbsError, mismatches, groups: scale.length, ...(groupsOnGrid === undefined ? {} : { groupsOnGrid }) });
+    const bcast = (v: Float32Array | Float64Array) => (v.length === 1 ? [] : [v.length, ...dims.slice(1).map(() => 1)]);
     const qName = fresh(`${name}__uint8`);
     const sName = fresh(`${name}__scale`);
     const mName = fresh(`${name}__min`);
