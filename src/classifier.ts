@@ -140,9 +140,18 @@ export class PageClassifier extends EventTarget implements Classifier {
     };
   }
 
-  /** A decoded input → what the tensor is made from: model-sized pixels, or (custom preprocessing) the image's own. */
-  #draw(drawable: Drawable): Pixels {
-    return this.#options.preprocessing.custom ? this.#canvas.fullSize(drawable.source, drawable.width, drawable.height) : this.#canvas.draw(drawable.source, drawable.width, drawable.height);
+  /**
+   * A decoded input → what the tensor is made from: model-sized pixels, or (custom preprocessing) the
+   * image's own. The canvas read-back and the JS resampler are each up to tens of ms for a large photo;
+   * a yield between them keeps either from joining the other in one long main-thread task.
+   */
+  async #draw(drawable: Drawable): Promise<Pixels> {
+    const full = this.#options.preprocessing.custom || this.#canvas.twoStep;
+    if (!full) return this.#canvas.draw(drawable.source, drawable.width, drawable.height);
+    const pixels = this.#canvas.fullSize(drawable.source, drawable.width, drawable.height);
+    if (this.#options.preprocessing.custom) return pixels;
+    await yieldToEventLoop();
+    return this.#canvas.resize(pixels);
   }
 
   #toTensor(pixels: Pixels): Float32Array {
@@ -204,7 +213,7 @@ export class PageClassifier extends EventTarget implements Classifier {
       const drawable = await toDrawable(input, this.#options.limits, this.#decode);
       try {
         const decoded = now();
-        const pixels = this.#draw(drawable);
+        const pixels = await this.#draw(drawable);
         const drawn = now();
         const key = this.#cache.enabled ? await ResultCache.key(this.#model.id, pixels.data) : null;
         return { input, pixels, key, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: drawn - decoded };
@@ -228,7 +237,7 @@ export class PageClassifier extends EventTarget implements Classifier {
     const drawable = await decodeEncoded(bytes, this.#options.limits, this.#decode);
     try {
       const decoded = now();
-      const pixels = this.#draw(drawable);
+      const pixels = await this.#draw(drawable);
       const tensor = this.#toTensor(pixels);
       return { tensor, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: now() - decoded };
     } finally {
@@ -375,7 +384,7 @@ export class PageClassifier extends EventTarget implements Classifier {
     return this.#queue.run(async () => {
       const drawable = await toDrawable(input, this.#options.limits, this.#decode);
       try {
-        const pixels = this.#draw(drawable);
+        const pixels = await this.#draw(drawable);
         return this.#toTensor(pixels);
       } finally {
         drawable.release();

@@ -123,7 +123,16 @@ export class CanvasPreprocessor {
   }
 
   #drawAntialiased(source: CanvasImageSource, width: number, height: number): Pixels {
-    const src = this.fullSize(source, width, height);
+    return this.resize(this.fullSize(source, width, height));
+  }
+
+  /** Model-input pixels from {@link fullSize}'s: the JS resampler (callers may yield between the two steps). */
+  resize(src: Pixels): Pixels {
     return resizeForModel(src.data, src.width, src.height, this.#spec, this.#rgb());
+  }
+
+  /** True when draw() is the two steps fullSize → resize (the antialiased resampler), so a caller can split them. */
+  get twoStep(): boolean {
+    return this.#resampling !== 'canvas';
   }
 }
