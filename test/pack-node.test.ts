@@ -185,3 +185,23 @@ describe.skipIf(!hasSharedData)(`the CLI (${hasSharedData ? 'shared data' : SKIP
     }
   }, 60_000);
 });
+
+describe.skipIf(!hasSharedData)(`pack --uint8 (${hasSharedData ? 'the shared ImageNet MobileNetV2' : SKIP_SHARED})`, () => {
+  it('writes <out>-uint8/: weights stored as uint8 (about a quarter of the bytes), verified, with the same top-1 on photos', async () => {
+    const dir = out('uint8-mnv2');
+    const result = await pack({ source: ONNX_PATH, out: dir, preset: 'torchvision', labelsFile: LABELS, uint8: true });
+    expect(result.uint8?.outDir).toBe(`${dir}-uint8`);
+    expect(result.uint8?.mode).toMatch(/per-channel/);
+    expect(result.uint8!.manifest.bytes!['model.onnx']! / result.manifest.bytes![result.manifest.files.model]!).toBeLessThan(0.35);
+    expect((await verifyPacked(`${dir}-uint8`)).problems).toEqual([]);
+    const { checkPacked } = await import('../src/node/pack.js');
+    const photos = ['cat_chelsea.png', 'dog_samoyed.jpg', 'house_finch.jpeg'].map((p) => join(PHOTOS, p));
+    const fp32 = await checkPacked(dir, photos);
+    const q = await checkPacked(`${dir}-uint8`, photos);
+    expect(q.map((c) => c.top[0]!.label)).toEqual(fp32.map((c) => c.top[0]!.label));
+  }, 120_000);
+
+  it('refuses a tfjs source without --onnx-twin, naming the flag', async () => {
+    await expect(pack({ source: EMOTION, out: out('uint8-emotion'), uint8: true, resize: 'stretch', scale: 1 / 255, mean: [0.5], std: [0.5], labels: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] })).rejects.toMatchObject({ name: 'PackError', flag: '--uint8' });
+  });
+});

@@ -14,6 +14,8 @@ export interface ParsedPackArgs {
   /** `--labels <file>`: read by the caller into flags.labels. */
   labelsFile?: string | undefined;
   onnxTwin: boolean;
+  /** --uint8: also write <dir>-uint8/ with uint8-stored weights (repository checkout only). */
+  uint8: boolean;
   /** `--check <photo or folder>...` */
   check: string[];
 }
@@ -73,7 +75,7 @@ function size(flag: string, value: string): [number, number] {
 /** Parses the arguments after `pack`. */
 export function parsePackArgs(argv: readonly string[]): ParsedPackArgs {
   const flags: PackFlags = {};
-  const out: ParsedPackArgs = { flags, positional: [], onnxTwin: false, check: [] };
+  const out: ParsedPackArgs = { flags, positional: [], onnxTwin: false, uint8: false, check: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) {
@@ -84,6 +86,10 @@ export function parsePackArgs(argv: readonly string[]): ParsedPackArgs {
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     if (flag === '--onnx-twin') {
       out.onnxTwin = true;
+      continue;
+    }
+    if (flag === '--uint8') {
+      out.uint8 = true;
       continue;
     }
     if (flag === '--check') {

@@ -34,6 +34,12 @@ export interface PackOptions extends PackFlags {
   labelsFile?: string | undefined;
   /** tfjs sources: also write an ONNX twin to `<out>-onnx` (repository checkout only: the converter is in tools/convert). */
   onnxTwin?: boolean | undefined;
+  /**
+   * ONNX results (the model, or its twin with onnxTwin): also write `<out>-uint8/` with the weights
+   * stored as uint8 and dequantised by ORT at session creation (4× smaller download, slower session
+   * start; docs/performance.md). Repository checkout only: the quantiser is in tools/convert.
+   */
+  uint8?: boolean | undefined;
   /** Photos or folders of photos to run the packed model on (top-3 each). */
   check?: readonly string[] | undefined;
 }
@@ -52,6 +58,8 @@ export interface PackResult {
   written: string[];
   warnings: string[];
   twin?: { outDir: string; manifest: ModelManifest } | undefined;
+  /** The uint8-weight variant (`uint8`), and how its weights were quantised. */
+  uint8?: { outDir: string; manifest: ModelManifest; mode: string } | undefined;
   checks?: CheckedPhoto[] | undefined;
 }
 
@@ -139,7 +147,7 @@ function writeManifest(dir: string, manifest: ModelManifest): void {
  * @throws PackError for what cannot be mapped (naming the manifest field and the flag)
  */
 export async function pack(options: PackOptions): Promise<PackResult> {
-  const { source, out, labelsFile, onnxTwin, check, ...flags } = options;
+  const { source, out, labelsFile, onnxTwin, uint8, check, ...flags } = options;
   const src = openSource(source);
   const outDir = resolve(out);
   if (outDir === src.root) throw new PackError('out', `--out ${out} is the source folder: pack into a new folder`, '--out');
@@ -151,6 +159,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   // Fail before writing anything when the twin cannot be made.
   if (onnxTwin && adapted.manifest.format === 'onnx') throw new PackError('onnx-twin', '--onnx-twin is for tfjs sources; this model is ONNX already', '--onnx-twin');
   const convertFile = onnxTwin ? await loadConverter() : undefined;
+  if (uint8 && adapted.manifest.format !== 'onnx' && !onnxTwin) throw new PackError('uint8', '--uint8 quantises an ONNX model: add --onnx-twin for a tfjs source', '--uint8');
+  const quantize = uint8 ? await loadQuantizer() : undefined;
   mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
   for (const from of adapted.files) {
@@ -170,8 +180,44 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   written.push('manifest.json');
   const result: PackResult = { kind: adapted.kind, outDir, manifest, inferred: adapted.inferred, written, warnings: adapted.warnings };
   if (convertFile) result.twin = await writeOnnxTwin(outDir, manifest, convertFile);
+  if (quantize) result.uint8 = writeUint8Variant(result.twin?.outDir ?? outDir, result.twin?.manifest ?? manifest, quantize);
   if (check?.length) result.checks = await checkPacked(outDir, check);
   return result;
+}
+
+/* ---------------------------------------------------------- uint8 variant */
+
+type Quantize = (bytes: Uint8Array, options: { fallback: 'per-channel' }) => { bytes: Uint8Array; report: { fallback: string; tensors: unknown[] } };
+
+async function loadQuantizer(): Promise<Quantize> {
+  // Like the converter: tools/convert is in a repository checkout only (TypeScript, run with tsx).
+  const url = new URL('../../tools/convert/uint8-weights.ts', import.meta.url);
+  if (url.protocol !== 'file:' || !existsSync(fileURLToPath(url))) {
+    throw new PackError('uint8', '--uint8 needs the quantiser in tools/convert, which is only in a repository checkout (not in the npm package): run pack from a clone with tsx', '--uint8');
+  }
+  try {
+    return ((await import(/* @vite-ignore */ url.href)) as { quantizeWeightsUint8: Quantize }).quantizeWeightsUint8;
+  } catch (error) {
+    throw new PackError('uint8', `--uint8: the quantiser in tools/convert could not be loaded from plain Node (run pack with tsx from the repository): ${error instanceof Error ? error.message : String(error)}`, '--uint8');
+  }
+}
+
+/** `<dir>-uint8/`: the ONNX model with uint8-stored weights (per output channel where no better grid is known), labels, manifest. */
+function writeUint8Variant(dir: string, source: ModelManifest, quantize: Quantize): { outDir: string; manifest: ModelManifest; mode: string } {
+  const outDir = `${dir.replace(/[\\/]+$/, '')}-uint8`;
+  mkdirSync(outDir, { recursive: true });
+  const { bytes, report } = quantize(new Uint8Array(readFileSync(join(dir, source.files.model))), { fallback: 'per-channel' });
+  writeFileSync(join(outDir, 'model.onnx'), bytes);
+  copyFileSync(join(dir, 'labels.txt'), join(outDir, 'labels.txt'));
+  const written = ['model.onnx', 'labels.txt'];
+  const { sha256: hashes, bytes: sizes } = hashFiles(outDir, written);
+  const mode = `uint8 weights, ${report.fallback} (${report.tensors.length} tensors)`;
+  const manifest: ModelManifest = {
+    ...source, name: `${source.name}-uint8`, description: `${source.name}@${source.version} with ${mode}, dequantised by ORT at session creation`,
+    files: { model: 'model.onnx' }, sha256: hashes, bytes: sizes, labels: 'labels.txt',
+  };
+  writeManifest(outDir, manifest);
+  return { outDir, manifest, mode };
 }
 
 /* ---------------------------------------------------------------- ONNX twin */
@@ -451,6 +497,7 @@ a Teachable Machine image export (model.json, weights.bin, metadata.json), a tfj
 a bare .onnx file, or a packed folder (manifest.json). Writes <dir>/manifest.json (sha256 and bytes of every
 file), labels.txt and the model files, and prints what was inferred from where. Flags override what was read.
   --onnx-twin           tfjs sources: also write <dir>-onnx/ (repository checkout only)
+  --uint8               ONNX results: also write <dir>-uint8/ with uint8-stored weights (repository checkout only)
   --check <photos...>   run the packed model on photos (or folders) in Node and print the top-3
 ${PACK_FLAGS_USAGE}`;
 
@@ -479,11 +526,12 @@ export async function runPack(argv: readonly string[], log: Log = console.log, l
     return 2;
   }
   try {
-    const result = await pack({ ...args.flags, source, out: args.out, labelsFile: args.labelsFile, onnxTwin: args.onnxTwin, check: args.check });
+    const result = await pack({ ...args.flags, source, out: args.out, labelsFile: args.labelsFile, onnxTwin: args.onnxTwin, uint8: args.uint8, check: args.check });
     log(formatInferred(result.inferred));
     for (const w of result.warnings) log(`warning: ${w}`);
     log(`\ninpage-classifier pack: wrote ${result.written.length} files to ${result.outDir} (${result.manifest.format}, ${result.manifest.input.size[0]}x${result.manifest.input.size[1]} ${result.manifest.input.layout}, ${typeof result.manifest.labels === 'string' ? 'labels.txt' : 'inline labels'})`);
     if (result.twin) log(`inpage-classifier pack: ONNX twin in ${result.twin.outDir}`);
+    if (result.uint8) log(`inpage-classifier pack: uint8-weight variant in ${result.uint8.outDir} (${result.uint8.mode})`);
     for (const c of result.checks ?? []) {
       log(`${basename(c.file)}: ${c.top.map((t) => `${t.label} ${(t.score * 100).toFixed(1)}%`).join(' | ')}`);
     }
