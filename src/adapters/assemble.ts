@@ -9,8 +9,8 @@ import { isFixed, type ModelFacts, shapeFor } from './model-facts.js';
 import { PRESETS } from './presets.js';
 import { basename, dirnameOf, relativeTo } from './source-files.js';
 import { type InferredRow, type ManifestDraft, type PackFlags, PackError, type SourceKind } from './types.js';
+import { channelCount } from '../preprocess/tensor.js';
 
-const channelCount = (c: ChannelOrder) => (c === 'L' ? 1 : c === 'RGBA' ? 4 : 3);
 
 function fmt(field: string, value: unknown): string {
   if (field === 'input.size' && Array.isArray(value)) return `${value[0]}x${value[1]} (height x width)`;

@@ -9,8 +9,8 @@
  * Canvases are reused; OffscreenCanvas where available.
  */
 import type { InputSpec } from '../types.js';
-import { type Pixels, resizeForModel } from './pipeline.js';
-import { coveredRect, planResample } from './resample.js';
+import { paddingOf, type Pixels, resizeForModel } from './pipeline.js';
+import { planResample } from './resample.js';
 
 export type { Pixels } from './pipeline.js';
 
@@ -86,10 +86,7 @@ export class CanvasPreprocessor {
     ctx.imageSmoothingEnabled = this.#spec.resize.filter !== 'nearest';
     ctx.imageSmoothingQuality = 'high';
     ctx.drawImage(source, t.offsetX, t.offsetY, t.resizedW, t.resizedH);
-    const rect = coveredRect(t);
-    const padded = rect.x0 > 0 || rect.y0 > 0 || rect.x1 < outW || rect.y1 < outH;
-    const value = this.#spec.resize.padValue;
-    return { data: ctx.getImageData(0, 0, outW, outH).data, width: outW, height: outH, padding: padded && value !== undefined ? { rect, value } : undefined };
+    return { data: ctx.getImageData(0, 0, outW, outH).data, width: outW, height: outH, padding: paddingOf(t, this.#spec) };
   }
 
   /**

@@ -6,7 +6,7 @@
  * Node (`pack --check`, parity tools) and gives the same tensor.
  */
 import type { InputSpec } from '../types.js';
-import { coveredRect, planResample, resampleAntialiased } from './resample.js';
+import { coveredRect, planResample, type ResampleTarget, resampleAntialiased } from './resample.js';
 import { pixelsToTensor, type TensorPadding } from './tensor.js';
 
 export interface Pixels {
@@ -23,10 +23,16 @@ type RGB = readonly [number, number, number];
 export function resizeForModel(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number, spec: InputSpec, background: RGB): Pixels {
   const target = planResample(width, height, spec.size, spec.resize);
   const data = resampleAntialiased(rgba, width, height, target, background, spec.resize.filter ?? 'bilinear');
+  return { data, width: target.outW, height: target.outH, padding: paddingOf(target, spec) };
+}
+
+/** Where the tensor gets the manifest's pad value: the output the resized image leaves uncovered (none without a padValue). */
+export function paddingOf(target: ResampleTarget, spec: InputSpec): TensorPadding | undefined {
+  const value = spec.resize.padValue;
+  if (value === undefined) return undefined;
   const rect = coveredRect(target);
   const padded = rect.x0 > 0 || rect.y0 > 0 || rect.x1 < target.outW || rect.y1 < target.outH;
-  const value = spec.resize.padValue;
-  return { data, width: target.outW, height: target.outH, padding: padded && value !== undefined ? { rect, value } : undefined };
+  return padded ? { rect, value } : undefined;
 }
 
 /** Model-sized pixels → the tensor. */
