@@ -10,10 +10,10 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hashFiles } from '../src/node/pack.js';
 import type { ModelManifest } from '../src/types.js';
 import { convertFile } from './convert-cli.js';
 import { quantizeWeightsUint8, tfjsQuantization, type Uint8Report } from './convert/uint8-weights.js';
-import { sha256 } from './shared-data.js';
 
 const MODELS_DIR = join(import.meta.dirname, '..', 'public', 'models');
 const TWINS = ['nsfw-mobilenet-v2', 'nsfw-mobilenet-v2-mid', 'nsfw-inception-v3'];
@@ -32,15 +32,13 @@ export async function makeTwin(id: string): Promise<string> {
   const labelsFile = typeof source.labels === 'string' ? source.labels : null;
   if (labelsFile) copyFileSync(join(src, labelsFile), join(out, labelsFile));
   const files = ['model.onnx', ...(labelsFile ? [labelsFile] : [])];
-  const bytes = Object.fromEntries(files.map((f) => [f, readFileSync(join(out, f))]));
   const manifest: ModelManifest = {
     ...source,
     name: outId,
     description: `ONNX twin of ${source.name}@${source.version}, converted by tools/convert (same weights, same preprocessing)`,
     format: 'onnx',
     files: { model: 'model.onnx' },
-    sha256: Object.fromEntries(Object.entries(bytes).map(([f, b]) => [f, sha256(b)])),
-    bytes: Object.fromEntries(Object.entries(bytes).map(([f, b]) => [f, b.length])),
+    ...hashFiles(out, files),
     input: { ...source.input, name: 'input' },
     output: { ...source.output, name: 'probabilities' },
   };
@@ -70,14 +68,12 @@ export function makeUint8Variant(id: string): { outId: string; report: Uint8Repo
   const labelsFile = typeof twin.labels === 'string' ? twin.labels : null;
   if (labelsFile) copyFileSync(join(twinDir, labelsFile), join(out, labelsFile));
   const files = ['model.onnx', ...(labelsFile ? [labelsFile] : [])];
-  const contents = Object.fromEntries(files.map((f) => [f, readFileSync(join(out, f))]));
   const manifest: ModelManifest = {
     ...twin,
     name: outId,
     description: `${twinId} with its weights stored as ${source.name}@${source.version}'s uint8 codes, dequantized when the session is created (same fp32 weights bit for bit, same preprocessing)`,
     files: { model: 'model.onnx' },
-    sha256: Object.fromEntries(Object.entries(contents).map(([f, b]) => [f, sha256(b)])),
-    bytes: Object.fromEntries(Object.entries(contents).map(([f, b]) => [f, b.length])),
+    ...hashFiles(out, files),
   };
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return { outId, report };

@@ -126,7 +126,8 @@ export function readLabelsFile(file: string): string[] {
   return labels;
 }
 
-function hashFiles(dir: string, files: readonly string[]): { sha256: Record<string, string>; bytes: Record<string, number> } {
+/** SHA-256 and byte size of each file (paths relative to `dir`), as a manifest lists them. */
+export function hashFiles(dir: string, files: readonly string[]): { sha256: Record<string, string>; bytes: Record<string, number> } {
   const out = { sha256: {} as Record<string, string>, bytes: {} as Record<string, number> };
   for (const f of files) {
     const b = readFileSync(join(dir, f));
