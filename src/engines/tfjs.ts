@@ -4,7 +4,6 @@
  * tfjs itself never touches the network. tfjs has one global active backend:
  * each run switches to this engine's backend if another classifier moved it.
  */
-import type * as Tf from '@tensorflow/tfjs';
 import { concatBytes } from '../bytes.js';
 import { tensorShape } from '../preprocess/tensor.js';
 import type { BackendName } from '../types.js';
@@ -13,6 +12,7 @@ import { type Engine, type EngineContext, ModelMismatchError } from './engine.js
 import { checkInputShape } from './input-shape.js';
 import { withWasmDiagnosis } from './asset-check.js';
 import { raceLoss, watchGPUDevice, watchWebGLContext } from './loss.js';
+import { type GraphModel, importTfjs, type LayersModel, type ModelArtifacts, type ModelJSON, type Tensor, type Tfjs } from './tfjs-runtime.js';
 
 /**
  * tfjs keeps ONE active backend per page. Two classifiers on different tfjs
@@ -21,8 +21,8 @@ import { raceLoss, watchGPUDevice, watchWebGLContext } from './loss.js';
  */
 const tfjsQueue = new SerialQueue();
 
-type TfModule = typeof Tf;
-type Model = Tf.LayersModel | Tf.GraphModel;
+type TfModule = Tfjs['tf'];
+type Model = LayersModel | GraphModel;
 
 async function importBackend(tf: TfModule, backend: BackendName, ctx: EngineContext): Promise<void> {
   if (backend === 'wasm') {
@@ -33,7 +33,9 @@ async function importBackend(tf: TfModule, backend: BackendName, ctx: EngineCont
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   } else if (backend === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu');
-  } // webgl ships with @tensorflow/tfjs
+  } else if (backend === 'webgl') {
+    await import('@tensorflow/tfjs-backend-webgl');
+  }
 }
 
 /** Why each backend's last init failed, as its factory threw it (set by {@link explainInitFailures}). */
@@ -78,9 +80,9 @@ async function setBackendExplained(tf: TfModule, backend: BackendName): Promise<
   }
 }
 
-async function buildModel(tf: TfModule, ctx: EngineContext): Promise<Model> {
+async function buildModel({ tf, loadGraphModel, loadLayersModel }: Tfjs, ctx: EngineContext): Promise<Model> {
   const { manifest, files } = ctx.model;
-  const modelJson = JSON.parse(new TextDecoder().decode(files.get(manifest.files.model)!)) as Tf.io.ModelJSON;
+  const modelJson = JSON.parse(new TextDecoder().decode(files.get(manifest.files.model)!)) as ModelJSON;
   const shardNames = modelJson.weightsManifest.flatMap((g) => g.paths);
   const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
   const shards = shardNames.map((name) => {
@@ -89,12 +91,13 @@ async function buildModel(tf: TfModule, ctx: EngineContext): Promise<Model> {
     return bytes;
   });
   const { weightsManifest: _unused, ...artifacts } = modelJson;
-  const handler = tf.io.fromMemory({ ...artifacts, weightSpecs, weightData: concatBytes(shards).buffer } as Tf.io.ModelArtifacts);
-  return manifest.format === 'tfjs-graph' ? tf.loadGraphModel(handler) : tf.loadLayersModel(handler);
+  const handler = tf.io.fromMemory({ ...artifacts, weightSpecs, weightData: concatBytes(shards).buffer } as ModelArtifacts);
+  return manifest.format === 'tfjs-graph' ? loadGraphModel(handler) : loadLayersModel(handler);
 }
 
 export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
-  const tf = await import('@tensorflow/tfjs');
+  const runtime = await importTfjs();
+  const { tf } = runtime;
   let lost: Promise<string> | undefined;
   let gl: WebGLRenderingContext | undefined;
   const model = await tfjsQueue.run(async () => {
@@ -108,7 +111,7 @@ export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
       lost = watchWebGLContext(gl);
     }
     if (ctx.backend === 'webgpu') lost = watchGPUDevice(backend.device);
-    return buildModel(tf, ctx);
+    return buildModel(runtime, ctx);
   });
   const { input: spec, output: outSpec } = ctx.model.manifest;
   const shape = tensorShape(spec.size, spec.layout, spec.channels);
@@ -142,7 +145,7 @@ export async function createTfjsEngine(ctx: EngineContext): Promise<Engine> {
       const output = tf.tidy(() => {
         const x = tf.tensor(input, [batch, ...shape.slice(1)], 'float32');
         const result = outputName && 'execute' in model ? model.execute(x, outputName) : model.predict(x);
-        return Array.isArray(result) ? result[0]! : (result as Tf.Tensor);
+        return Array.isArray(result) ? result[0]! : (result as Tensor);
       });
       try {
         // A read from a lost GPU may never settle; end this queued task so other tfjs work can go on.

@@ -51,7 +51,7 @@ const TFJS_FILES = /^tfjs-backend-wasm(-simd)?\.wasm$/;
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Folder of an installed package, found the way Node resolves it from here. */
-function packageDir(name: string): string {
+export function packageDir(name: string): string {
   const require = createRequire(join(PACKAGE_ROOT, 'package.json'));
   for (const base of require.resolve.paths(name) ?? []) {
     const dir = join(base, name);

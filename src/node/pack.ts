@@ -280,13 +280,18 @@ interface OrtNode {
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
 }
 
-type Tf = typeof import('@tensorflow/tfjs');
+type Tf = typeof import('@tensorflow/tfjs-core');
+type TfLoaders = { loadLayersModel: typeof import('@tensorflow/tfjs-layers').loadLayersModel; loadGraphModel: typeof import('@tensorflow/tfjs-converter').loadGraphModel };
 
-async function loadTfjs(why: string): Promise<Tf> {
-  const mod = await importOptional<Tf & { default?: Tf }>('@tensorflow/tfjs', why);
-  const tf = ('setBackend' in mod && typeof mod.setBackend === 'function' ? mod : mod.default!) as Tf;
+/** tfjs-core on its CPU backend (pure JS in Node), with the two model loaders: the same modular packages the page engine uses. */
+async function loadTfjs(why: string): Promise<Tf & TfLoaders> {
+  const pick = <T extends object>(mod: T & { default?: T }, probe: string): T => (probe in mod ? mod : mod.default!);
+  const tf = pick(await importOptional<Tf & { default?: Tf }>('@tensorflow/tfjs-core', why), 'setBackend');
+  await importOptional('@tensorflow/tfjs-backend-cpu', why);
+  const { loadLayersModel } = pick(await importOptional<typeof import('@tensorflow/tfjs-layers') & { default?: typeof import('@tensorflow/tfjs-layers') }>('@tensorflow/tfjs-layers', why), 'loadLayersModel');
+  const { loadGraphModel } = pick(await importOptional<typeof import('@tensorflow/tfjs-converter') & { default?: typeof import('@tensorflow/tfjs-converter') }>('@tensorflow/tfjs-converter', why), 'loadGraphModel');
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
-  return tf;
+  return Object.assign(Object.create(tf) as Tf, { loadLayersModel, loadGraphModel });
 }
 
 async function loadNodeModel(dir: string, manifest: ModelManifest, why: string): Promise<NodeModel> {
@@ -310,8 +315,8 @@ async function loadNodeModel(dir: string, manifest: ModelManifest, why: string):
   const base = dirname(join(dir, manifest.files.model));
   const shards = modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => readFileSync(join(base, p)));
   const weightData = new Uint8Array(Buffer.concat(shards)).buffer;
-  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights) as import('@tensorflow/tfjs').io.WeightsManifestEntry[];
-  const handler = tf.io.fromMemory({ ...(modelJson as object), weightSpecs, weightData } as import('@tensorflow/tfjs').io.ModelArtifacts);
+  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights) as import('@tensorflow/tfjs-core').io.WeightsManifestEntry[];
+  const handler = tf.io.fromMemory({ ...(modelJson as object), weightSpecs, weightData } as import('@tensorflow/tfjs-core').io.ModelArtifacts);
   const model = manifest.format === 'tfjs-graph' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
   return {
     async run(tensor) {

@@ -34,7 +34,14 @@ export function readmeViteConfig(): string {
 export function packLibrary(destination: string): string {
   run('npm', ['run', 'build:lib'], ROOT);
   // The models in public/models were made by `npm ci` (prepare); don't redo them for the tarball.
-  const out = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination], ROOT);
+  // What prepack/postpack do around a real `npm pack`: the tarball's package.json has no install scripts.
+  run('node', ['scripts/publish-package-json.mjs', 'strip'], ROOT);
+  let out: string;
+  try {
+    out = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination], ROOT);
+  } finally {
+    run('node', ['scripts/publish-package-json.mjs', 'restore'], ROOT);
+  }
   const [info] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string }[];
   return join(destination, info!.filename);
 }
