@@ -110,7 +110,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
     // Own optimizer cache: the extra pre-bundled deps below must not re-optimize the e2e tests' cache.
     cacheDir: join(ROOT, 'node_modules', '.vite-bench'),
     // Known up front, so Vite never re-optimizes mid-run (that would load a second tfjs into the page).
-    optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'nsfwjs/core'] },
+    optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'nsfwjs/core'] },
   });
   const files = images.map((p) => bytesToBase64(readFileSync(p)));
   const slots = benchSlots(opts.quick);
