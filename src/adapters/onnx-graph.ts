@@ -1,9 +1,11 @@
 /**
  * Reads an ONNX model's graph inputs and outputs (name, element type, dims)
- * with onnx-proto, imported on demand like src/engines/onnx-pin-dims.ts.
+ * with src/onnx/wire.ts: no protobuf runtime, so nothing eval-based in a
+ * browser bundle, and the weights are skipped by length, not decoded.
  * Initializers that are also listed as graph inputs (old exporters) are
  * skipped, so `inputs` are the real feeds.
  */
+import { type Graph, type ValueInfo, readModelGraph } from '../onnx/wire.js';
 
 /** A dimension: a fixed size, or the symbolic name / null of a dynamic one. */
 export type OnnxDim = number | string | null;
@@ -28,46 +30,34 @@ export function onnxTypeName(elemType: number): string {
   return TYPE_NAMES[elemType] ?? `type ${elemType}`;
 }
 
-type Dim = { dimValue?: number | { toNumber(): number } | null; dimParam?: string | null };
-type ValueInfo = { name?: string | null; type?: { tensorType?: { elemType?: number | null; shape?: { dim?: Dim[] | null } | null } | null } | null };
-
 function toValue(info: ValueInfo): OnnxValue {
-  const tensor = info.type?.tensorType;
-  const dims = (tensor?.shape?.dim ?? []).map((d): OnnxDim => {
-    if (Object.prototype.hasOwnProperty.call(d, 'dimValue') && d.dimValue != null) {
-      const n = typeof d.dimValue === 'number' ? d.dimValue : d.dimValue.toNumber();
-      return n > 0 ? n : null;
-    }
-    return d.dimParam || null;
-  });
-  return { name: info.name ?? '', elemType: tensor?.elemType ?? 0, dims };
+  // A dim_value on the wire wins (0 or negative: unknown); else the symbolic name, '' read as none.
+  const dims = info.dims.map((d): OnnxDim => (d.value !== undefined ? (d.value > 0 ? d.value : null) : d.param || null));
+  return { name: info.name, elemType: info.elemType, dims };
 }
 
 /** @throws Error when the bytes are not an ONNX model */
 export async function readOnnxIO(bytes: Uint8Array): Promise<OnnxIO> {
-  const mod = (await import('onnx-proto')) as unknown as { onnx?: typeof import('onnx-proto').onnx; default?: { onnx: typeof import('onnx-proto').onnx } };
-  const onnx = mod.onnx ?? mod.default!.onnx;
-  let model: import('onnx-proto').onnx.ModelProto;
+  let graph: Graph | undefined;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    graph = readModelGraph(bytes);
   } catch (error) {
     throw new Error(`not an ONNX model (${error instanceof Error ? error.message : String(error)})`);
   }
-  const graph = model.graph;
   if (!graph) throw new Error('not an ONNX model (no graph)');
-  const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
+  const initializers = new Set(graph.initializer);
   const producer = new Map<string, { op: string; input: string }>();
-  for (const node of graph.node ?? []) for (const out of node.output ?? []) producer.set(out, { op: node.opType ?? '', input: node.input?.[0] ?? '' });
+  for (const node of graph.node) for (const out of node.output) producer.set(out, { op: node.opType, input: node.input[0] ?? '' });
   const outputOps: Record<string, string> = {};
-  for (const out of graph.output ?? []) {
-    let p = producer.get(out.name ?? '');
+  for (const out of graph.output) {
+    let p = producer.get(out.name);
     for (let hops = 0; p && p.op === 'Identity' && hops < 100; hops++) p = producer.get(p.input);
-    if (p) outputOps[out.name ?? ''] = p.op;
+    if (p) outputOps[out.name] = p.op;
   }
   return {
     outputOps,
-    inputs: ((graph.input ?? []) as ValueInfo[]).filter((i) => !initializers.has(i.name ?? '')).map(toValue),
-    outputs: ((graph.output ?? []) as ValueInfo[]).map(toValue),
+    inputs: graph.input.filter((i) => !initializers.has(i.name)).map(toValue),
+    outputs: graph.output.map(toValue),
   };
 }
 
