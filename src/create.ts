@@ -9,6 +9,7 @@ import { orderCandidates, probeAll, selectBackend } from './backends/select.js';
 import { PageClassifier } from './classifier.js';
 import type { Classifier } from './classifier-api.js';
 import { type EngineLoaders, engineFor, missingEngine } from './engines/registry.js';
+import { abortedError, throwIfAborted } from './call-control.js';
 import { ClassifierError, describeError } from './errors.js';
 import { type LoadedModel, loadModel } from './manifest/load.js';
 import { tensorShape } from './preprocess/tensor.js';
@@ -50,9 +51,44 @@ function assertBrowser(): void {
  */
 export async function createWithEntry(options: ClassifierOptions, entry: EntryPoint): Promise<Classifier> {
   assertBrowser();
-  const resolved = resolveOptions(options, entry.defaultModel);
-  if (resolved.worker && entry.worker) return (await entry.worker()).startWorker(resolved);
-  return createResolved(resolved, entry);
+  // The signal is the page's: it never goes into the resolved options (they are posted to the worker).
+  const { signal, ...rest } = options;
+  // Duck-typed: a signal from another realm (an iframe) is not an instance of this one's AbortSignal.
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+    throw new TypeError('options.signal: expected an AbortSignal (e.g. new AbortController().signal)');
+  }
+  const resolved = resolveOptions(rest, entry.defaultModel);
+  throwIfAborted(signal);
+  const creating = resolved.worker && entry.worker
+    ? entry.worker().then(({ startWorker }) => startWorker(resolved))
+    : createResolved(resolved, entry);
+  return signal ? abandonOnAbort(creating, signal) : creating;
+}
+
+/**
+ * Answers ABORTED as soon as `signal` aborts; whatever `creating` still
+ * produces afterwards is disposed at once (so an aborted create leaks no
+ * engine, GPU device or worker), and its failure, if any, is dropped.
+ */
+function abandonOnAbort(creating: Promise<Classifier>, signal: AbortSignal): Promise<Classifier> {
+  return new Promise<Classifier>((resolve, reject) => {
+    const onAbort = () => {
+      reject(abortedError(signal));
+      creating.then((clf) => clf.dispose(), () => {});
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    creating.then(
+      (clf) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) return; // onAbort already rejected and disposes it
+        resolve(clf);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!signal.aborted) reject(error);
+      },
+    );
+  });
 }
 
 /** One model, or the best tier of several; the worker calls this too, with the page's resolved options. */

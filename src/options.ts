@@ -147,6 +147,19 @@ export interface ClassifierOptions {
    */
   onProgress?: (progress: LoadProgress) => void;
   /**
+   * Gives up on creating the classifier: the promise rejects with `ABORTED` at
+   * once, and a classifier that finishes starting anyway (a download or
+   * warm-up cannot be cut short) is disposed as soon as it exists, worker
+   * included. For an effect cleanup that runs while the model still loads
+   * (React StrictMode runs every effect twice in dev).
+   * @defaultValue none
+   * @example
+   * const controller = new AbortController();
+   * createClassifier({ signal: controller.signal }).catch(() => {});
+   * controller.abort(); // e.g. in the effect's cleanup
+   */
+  signal?: AbortSignal;
+  /**
    * Called when a lost GPU moved the classifier to another backend (also a `backendchange` event).
    * @defaultValue none
    * @example { onBackendChange: ({ from, to, reason }) => console.warn(from, '→', to, reason) }
