@@ -42,7 +42,8 @@ export interface InpageClassifierWebpackOptions extends AssetOptions {
   emitAssets?: boolean;
 }
 
-type AssetFilter = (name: string, source: unknown, info: unknown) => boolean;
+/** webpack's `performance.assetFilter`: which emitted assets its size hints consider. */
+export type AssetFilter = (name: string, source: unknown, info: unknown) => boolean;
 
 /**
  * The few parts of webpack 5's Compiler this plugin uses, typed structurally
