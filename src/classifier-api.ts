@@ -5,7 +5,7 @@
  * (classifier.ts, worker/client.ts) are internal.
  */
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, ImageInput, ModelManifest,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, ImageInput, ModelManifest, PreprocessOptions,
 } from './types.js';
 
 /**
@@ -56,7 +56,7 @@ export interface Classifier extends EventTarget {
   /** Classifies a model-ready tensor (batch 1), skipping decoding, preprocessing and the cache. */
   classifyTensor(tensor: Float32Array, options?: ClassifyOptions): Promise<ClassificationResult>;
   /** The exact tensor `classify` would feed the model for this input (for parity checks). */
-  preprocess(input: ImageInput): Promise<Float32Array>;
+  preprocess(input: ImageInput, options?: PreprocessOptions): Promise<Float32Array>;
   /** Cache, run and backend counters (in a worker: as of the last call that settled). */
   stats(): ClassifierStats;
   /** Frees the engine's memory (and ends the worker). Later calls reject with DISPOSED. Idempotent. */

@@ -15,6 +15,7 @@ import { concatFloats } from './bytes.js';
 import { ClassifierError, describeError } from './errors.js';
 import type { Classifier } from './classifier-api.js';
 import { atInputIndex, checkImageList, type DecodeOptions, decodeEncoded, describeValue, type Drawable, isBlob, readBlob, toDrawable } from './input/decode.js';
+import { checkRegion, cropRect, regionKey } from './input/region.js';
 import type { LoadedModel } from './manifest/load.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_TOP_K, positiveInteger, type ResolvedOptions } from './options.js';
 import { CanvasPreprocessor, type Pixels } from './preprocess/canvas.js';
@@ -22,7 +23,7 @@ import { pixelsToModelTensor } from './preprocess/pipeline.js';
 import { applyActivation, topK } from './postprocess/scores.js';
 import { SerialQueue, yieldToEventLoop } from './queue.js';
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifyBatchOptions, ClassifierStats, ClassifyOptions, EngineName, ImageInput, ModelManifest, TierSelection,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifyBatchOptions, ClassifierStats, ClassifyOptions, EngineName, ImageInput, ModelManifest, PreprocessOptions, Region, TierSelection,
 } from './types.js';
 
 const now = () => performance.now();
@@ -40,7 +41,7 @@ interface Computed extends Scored {
  * needs on a miss — the encoded bytes (decoded only then), or the pixels
  * already drawn to key it (canvases, bitmaps, frames, ImageData).
  */
-type Identified = { key: string | null; input: ImageInput } & (
+type Identified = { key: string | null; input: ImageInput; region: Required<Region> | undefined } & (
   /** `bytes` null: the Blob's key was known and cached, so it was not read (read on a miss only). */
   | { blob: Blob; bytes: Uint8Array | null; pixels?: undefined }
   | { blob?: undefined; pixels: Pixels; warnings: string[]; decodeMs: number; preprocessMs: number }
@@ -145,10 +146,11 @@ export class PageClassifier extends EventTarget implements Classifier {
    * image's own. The canvas read-back and the JS resampler are each up to tens of ms for a large photo;
    * a yield between them keeps either from joining the other in one long main-thread task.
    */
-  async #draw(drawable: Drawable): Promise<Pixels> {
+  async #draw(drawable: Drawable, region: Required<Region> | undefined): Promise<Pixels> {
+    const crop = region ? cropRect(region, drawable.width, drawable.height) : undefined;
     const full = this.#options.preprocessing.custom || this.#canvas.twoStep;
-    if (!full) return this.#canvas.draw(drawable.source, drawable.width, drawable.height);
-    const pixels = this.#canvas.fullSize(drawable.source, drawable.width, drawable.height);
+    if (!full) return this.#canvas.draw(drawable.source, drawable.width, drawable.height, crop);
+    const pixels = this.#canvas.fullSize(drawable.source, drawable.width, drawable.height, crop);
     if (this.#options.preprocessing.custom) return pixels;
     await yieldToEventLoop();
     return this.#canvas.resize(pixels);
@@ -197,14 +199,15 @@ export class PageClassifier extends EventTarget implements Classifier {
    * canvas is shared), and keyed by its pixels, which the computation then
    * reuses; with the cache off it needs no key.
    */
-  async #identify(input: ImageInput): Promise<Identified> {
+  async #identify(input: ImageInput, region: Required<Region> | undefined): Promise<Identified> {
     if (isBlob(input)) {
+      // The bytes' key, then the region's part: the same file cut differently is another answer.
       const known = this.#blobKeys.get(input);
-      if (known && this.#cache.has(known)) return { input, blob: input, bytes: null, key: known };
+      if (known && this.#cache.has(known + regionKey(region))) return { input, region, blob: input, bytes: null, key: known + regionKey(region) };
       const bytes = await readBlob(input, this.#options.limits);
       const key = await ResultCache.key(this.#model.id, bytes);
       this.#blobKeys.set(input, key);
-      return { input, blob: input, bytes, key };
+      return { input, region, blob: input, bytes, key: key + regionKey(region) };
     }
     this.#admit();
     return this.#queue.run(async () => {
@@ -213,10 +216,11 @@ export class PageClassifier extends EventTarget implements Classifier {
       const drawable = await toDrawable(input, this.#options.limits, this.#decode);
       try {
         const decoded = now();
-        const pixels = await this.#draw(drawable);
+        // Keyed by the drawn (already cut) pixels, so the region is in the key as it is.
+        const pixels = await this.#draw(drawable, region);
         const drawn = now();
         const key = this.#cache.enabled ? await ResultCache.key(this.#model.id, pixels.data) : null;
-        return { input, pixels, key, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: drawn - decoded };
+        return { input, region, pixels, key, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: drawn - decoded };
       } finally {
         drawable.release();
       }
@@ -237,7 +241,7 @@ export class PageClassifier extends EventTarget implements Classifier {
     const drawable = await decodeEncoded(bytes, this.#options.limits, this.#decode);
     try {
       const decoded = now();
-      const pixels = await this.#draw(drawable);
+      const pixels = await this.#draw(drawable, id.region);
       const tensor = this.#toTensor(pixels);
       return { tensor, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: now() - decoded };
     } finally {
@@ -292,7 +296,8 @@ export class PageClassifier extends EventTarget implements Classifier {
     this.#assertLive();
     const start = now();
     throwIfAborted(options.signal);
-    const id = await withDeadline(this.#identify(input), this.#identifyDeadline(input, options, start));
+    const region = checkRegion(options.region);
+    const id = await withDeadline(this.#identify(input, region), this.#identifyDeadline(input, options, start));
     this.#assertLive();
     const { value, source } = await this.#cache.fetch(id.key, (signals) => {
       this.#admit();
@@ -322,7 +327,8 @@ export class PageClassifier extends EventTarget implements Classifier {
     const start = now();
     const { signal } = options;
     throwIfAborted(signal);
-    const ids = await withDeadline(Promise.all(inputs.map((input: ImageInput, index) => this.#identify(input).catch((error: unknown) => Promise.reject(atInputIndex(error, index))))), inputs.every(isBlob) ? { signal } : { signal, timeoutMs: this.#deadline(options, start).timeoutMs });
+    const region = checkRegion(options.region);
+    const ids = await withDeadline(Promise.all(inputs.map((input: ImageInput, index) => this.#identify(input, region).catch((error: unknown) => Promise.reject(atInputIndex(error, index))))), inputs.every(isBlob) ? { signal } : { signal, timeoutMs: this.#deadline(options, start).timeoutMs });
     this.#assertLive();
     // Each image through the cache stage; the misses it hands back are computed below, in chunks.
     const misses: { index: number; settle: (work: Promise<Computed>) => void }[] = [];
@@ -379,12 +385,13 @@ export class PageClassifier extends EventTarget implements Classifier {
    * The exact tensor `classify` would feed the model for this input (for
    * parity checks against a server's preprocessing).
    */
-  async preprocess(input: ImageInput): Promise<Float32Array> {
+  async preprocess(input: ImageInput, options: PreprocessOptions = {}): Promise<Float32Array> {
     this.#assertLive();
+    const region = checkRegion(options.region);
     return this.#queue.run(async () => {
       const drawable = await toDrawable(input, this.#options.limits, this.#decode);
       try {
-        const pixels = await this.#draw(drawable);
+        const pixels = await this.#draw(drawable, region);
         return this.#toTensor(pixels);
       } finally {
         drawable.release();

@@ -25,7 +25,8 @@ export type ClassifierErrorCode =
   | 'TIMEOUT'
   | 'QUEUE_FULL'
   | 'INFERENCE_FAILED'
-  | 'PREPROCESS_FAILED';
+  | 'PREPROCESS_FAILED'
+  | 'INVALID_REGION';
 
 export interface ClassifierErrorOptions {
   /** The underlying error, if any (kept as `error.cause`). */

@@ -233,7 +233,36 @@ export interface ClassifyOptions {
   timeoutMs?: number;
   /** Overrides the classifier's `fallbackToCache` for this call. */
   fallbackToCache?: boolean;
+  /**
+   * Classify only this part of the image: it is cut out before the model's
+   * resize mode, as if the file had been cropped (part of the cache key). An
+   * empty or out-of-bounds region rejects with INVALID_REGION.
+   */
+  region?: Region;
 }
+
+/**
+ * A rectangle of the image as displayed (after EXIF orientation), from its
+ * top-left corner. Normalised to [0, 1] of the width and height by default
+ * (MediaPipe's `regionOfInterest` convention); `unit: 'pixels'` for pixels.
+ * Edges are rounded to whole pixels.
+ * @example
+ * ```ts
+ * await clf.classify(file, { region: { x: 0.5, y: 0, width: 0.5, height: 0.5 } }); // the top-right quarter
+ * await clf.classify(file, { region: { x: 120, y: 40, width: 200, height: 160, unit: 'pixels' } });
+ * ```
+ */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** @defaultValue 'normalized' */
+  unit?: 'normalized' | 'pixels';
+}
+
+/** Options of `preprocess`: the parts of {@link ClassifyOptions} that change the tensor. */
+export type PreprocessOptions = Pick<ClassifyOptions, 'region'>;
 
 /** Options of `classifyBatch`: those of `classify`, for the whole batch, plus its size. */
 export interface ClassifyBatchOptions extends ClassifyOptions {

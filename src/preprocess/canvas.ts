@@ -8,6 +8,7 @@
  *  - 'canvas': one drawImage with imageSmoothingQuality 'high' (faster, drifts).
  * Canvases are reused; OffscreenCanvas where available.
  */
+import type { CropRect } from '../input/region.js';
 import type { InputSpec } from '../types.js';
 import { paddingOf, type Pixels, resizeForModel } from './pipeline.js';
 import { planResample } from './resample.js';
@@ -19,6 +20,8 @@ export type Resampling = 'antialiased' | 'canvas';
 
 /** Sources above this many pixels are first halved on the GPU/canvas, to bound the JS filter's work. */
 const MAX_FILTER_SOURCE_PIXELS = 12_000_000;
+
+const whole = (width: number, height: number): CropRect => ({ sx: 0, sy: 0, sw: width, sh: height });
 
 function context(width: number, height: number, alpha = false): Ctx2D {
   const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(width, height) : Object.assign(document.createElement('canvas'), { width, height });
@@ -36,6 +39,8 @@ export class CanvasPreprocessor {
   #scratch: Ctx2D | null = null;
   #scratchAlpha: Ctx2D | null = null;
   #backgroundRgb: [number, number, number] | null = null;
+  /** The last region's 1:1 copy (canvas resampler only), reused while regions keep their size (a video's fixed box). */
+  #region: Ctx2D | null = null;
 
   constructor(spec: InputSpec, background: string, resampling: Resampling = 'antialiased') {
     this.#spec = spec;
@@ -71,32 +76,47 @@ export class CanvasPreprocessor {
     return this.#backgroundRgb;
   }
 
-  /** RGBA pixels of the model input. */
-  draw(source: CanvasImageSource, width: number, height: number): Pixels {
-    return this.#resampling === 'canvas' ? this.#drawCanvas(source, width, height) : this.#drawAntialiased(source, width, height);
+  /** RGBA pixels of the model input; `crop` (a region of interest) is cut out first, as if the file had been cropped. */
+  draw(source: CanvasImageSource, width: number, height: number, crop?: CropRect): Pixels {
+    return this.#resampling === 'canvas' ? this.#drawCanvas(source, width, height, crop) : this.#drawAntialiased(source, width, height, crop);
   }
 
-  #drawCanvas(source: CanvasImageSource, width: number, height: number): Pixels {
+  #drawCanvas(source: CanvasImageSource, width: number, height: number, crop = whole(width, height)): Pixels {
     const ctx = this.#output();
     const [outH, outW] = this.#spec.size;
     // The same geometry as the antialiased path; the canvas clips what falls outside.
-    const t = planResample(width, height, this.#spec.size, this.#spec.resize);
+    const t = planResample(crop.sw, crop.sh, this.#spec.size, this.#spec.resize);
     ctx.fillStyle = this.#background;
     ctx.fillRect(0, 0, outW, outH);
     ctx.imageSmoothingEnabled = this.#spec.resize.filter !== 'nearest';
     ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(source, t.offsetX, t.offsetY, t.resizedW, t.resizedH);
+    if (crop.sw === width && crop.sh === height) ctx.drawImage(source, t.offsetX, t.offsetY, t.resizedW, t.resizedH);
+    else ctx.drawImage(this.#cut(source, crop), t.offsetX, t.offsetY, t.resizedW, t.resizedH);
     return { data: ctx.getImageData(0, 0, outW, outH).data, width: outW, height: outH, padding: paddingOf(t, this.#spec) };
+  }
+
+  /**
+   * The crop copied 1:1 onto a canvas of exactly its size. A scaled drawImage
+   * of a sub-rectangle lets the filter read pixels beyond its edges (Skia's
+   * fast source-rect constraint), so scaling the cut-out copy is what makes a
+   * region equal a cropped file on this path too.
+   */
+  #cut(source: CanvasImageSource, crop: CropRect): CanvasImageSource {
+    const ctx = this.#region?.canvas.width === crop.sw && this.#region.canvas.height === crop.sh ? this.#region : (this.#region = context(crop.sw, crop.sh, true));
+    ctx.clearRect(0, 0, crop.sw, crop.sh);
+    ctx.drawImage(source, crop.sx, crop.sy, crop.sw, crop.sh, 0, 0, crop.sw, crop.sh);
+    return ctx.canvas;
   }
 
   /**
    * The source's own pixels (huge ones halved on the canvas until under the
    * bound), opaque per the manifest's alpha rule: composited on the
-   * background, or read with the alpha ignored.
+   * background, or read with the alpha ignored. `crop`: only that part of the source.
    */
-  fullSize(source: CanvasImageSource, width: number, height: number): Pixels {
-    let w = width;
-    let h = height;
+  fullSize(source: CanvasImageSource, width: number, height: number, crop = whole(width, height)): Pixels {
+    const { sx, sy, sw, sh } = crop;
+    let w = sw;
+    let h = sh;
     while (w * h > MAX_FILTER_SOURCE_PIXELS) {
       w = Math.ceil(w / 2);
       h = Math.ceil(h / 2);
@@ -106,7 +126,7 @@ export class CanvasPreprocessor {
       const ctx = this.#scratchOf(w, h, true);
       ctx.clearRect(0, 0, w, h);
       ctx.imageSmoothingQuality = 'high';
-      ctx.drawImage(source, 0, 0, w, h);
+      ctx.drawImage(source, sx, sy, sw, sh, 0, 0, w, h);
       const data = ctx.getImageData(0, 0, w, h).data;
       for (let i = 3; i < data.length; i += 4) data[i] = 255;
       return { data, width: w, height: h };
@@ -115,12 +135,12 @@ export class CanvasPreprocessor {
     ctx.fillStyle = this.#background; // composite alpha before resampling, like a server's flatten()
     ctx.fillRect(0, 0, w, h);
     ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(source, 0, 0, w, h);
+    ctx.drawImage(source, sx, sy, sw, sh, 0, 0, w, h);
     return { data: ctx.getImageData(0, 0, w, h).data, width: w, height: h };
   }
 
-  #drawAntialiased(source: CanvasImageSource, width: number, height: number): Pixels {
-    return this.resize(this.fullSize(source, width, height));
+  #drawAntialiased(source: CanvasImageSource, width: number, height: number, crop?: CropRect): Pixels {
+    return this.resize(this.fullSize(source, width, height, crop));
   }
 
   /** Model-input pixels from {@link fullSize}'s: the JS resampler (callers may yield between the two steps). */

@@ -12,9 +12,10 @@ import { throwIfAborted, withDeadline } from '../call-control.js';
 import { ClassifierError, describeError } from '../errors.js';
 import type { Classifier } from '../classifier-api.js';
 import { atInputIndex, checkImageList, isBlob, toDrawable } from '../input/decode.js';
+import { checkRegion } from '../input/region.js';
 import type { InputLimits, ResolvedOptions } from '../options.js';
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, ImageInput, ModelManifest,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, ImageInput, ModelManifest, PreprocessOptions,
 } from '../types.js';
 import { fromWireError, type Reply, type WireCallOptions, type WireInfo, type WireInput, type WireOptions, type WireState, type WorkerApi, type WorkerCallbacks } from './protocol.js';
 
@@ -142,8 +143,11 @@ export class WorkerClassifier extends EventTarget implements Classifier {
   }
 
   #callOptions(options: ClassifyBatchOptions): WireCallOptions {
-    const { signal, ...rest } = options ?? {};
-    return signal ? { ...rest, aborts: true } : rest;
+    const { signal, region, ...rest } = options ?? {};
+    // Checked here so a bad region fails before the image is posted; sent as plain data.
+    const checked = checkRegion(region);
+    const wire: WireCallOptions = checked ? { ...rest, region: checked } : rest;
+    return signal ? { ...wire, aborts: true } : wire;
   }
 
   /** totalMs as the caller sees it: from this call to its result, the hop to the worker included. */
@@ -156,10 +160,11 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     this.#assertLive();
     const start = now();
     throwIfAborted(options?.signal);
+    const callOptions = this.#callOptions(options);
     const wire = await toWire(input, this.#limits);
     this.#assertLive();
     throwIfAborted(options?.signal);
-    const result = await this.#call(options?.signal, (id) => this.#api.classify(id, Comlink.transfer(wire.value, wire.transfer), this.#callOptions(options)));
+    const result = await this.#call(options?.signal, (id) => this.#api.classify(id, Comlink.transfer(wire.value, wire.transfer), callOptions));
     return this.#timed(result, start);
   }
 
@@ -168,6 +173,7 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     const start = now();
     throwIfAborted(options?.signal);
     checkImageList(inputs);
+    const callOptions = this.#callOptions(options);
     const transfer: Transferable[] = [];
     const values = await Promise.all(inputs.map(async (input: ImageInput, index) => {
       try {
@@ -180,7 +186,7 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     }));
     this.#assertLive();
     throwIfAborted(options?.signal);
-    const results = await this.#call(options?.signal, (id) => this.#api.classifyBatch(id, Comlink.transfer(values, transfer), this.#callOptions(options)));
+    const results = await this.#call(options?.signal, (id) => this.#api.classifyBatch(id, Comlink.transfer(values, transfer), callOptions));
     return results.map((r) => this.#timed(r, start));
   }
 
@@ -193,11 +199,12 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     return this.#timed(result, start);
   }
 
-  async preprocess(input: ImageInput): Promise<Float32Array> {
+  async preprocess(input: ImageInput, options: PreprocessOptions = {}): Promise<Float32Array> {
     this.#assertLive();
+    const region = checkRegion(options.region);
     const wire = await toWire(input, this.#limits);
     this.#assertLive();
-    return this.#call(undefined, (id) => this.#api.preprocess(id, Comlink.transfer(wire.value, wire.transfer)));
+    return this.#call(undefined, (id) => this.#api.preprocess(id, Comlink.transfer(wire.value, wire.transfer), region ? { region } : {}));
   }
 
   /** As of the last call that settled (the worker sends its counters with every reply). */

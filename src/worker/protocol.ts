@@ -9,7 +9,7 @@ import type { BackendChange } from '../backends/failover.js';
 import { ClassifierError, type ClassifierErrorCode } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, EngineName, ImageInput, LoadProgress, ModelManifest,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, EngineName, ImageInput, LoadProgress, ModelManifest, PreprocessOptions,
 } from '../types.js';
 
 /** An error as a structured-cloneable record. */
@@ -63,7 +63,7 @@ export interface WorkerApi {
   classify(id: number, input: WireInput, options: WireCallOptions): Promise<Reply<ClassificationResult>>;
   classifyBatch(id: number, inputs: readonly WireInput[], options: WireCallOptions): Promise<Reply<ClassificationResult[]>>;
   classifyTensor(id: number, tensor: Float32Array, options: WireCallOptions): Promise<Reply<ClassificationResult>>;
-  preprocess(id: number, input: WireInput): Promise<Reply<Float32Array>>;
+  preprocess(id: number, input: WireInput, options: PreprocessOptions): Promise<Reply<Float32Array>>;
   /** The page's signal fired: abort the call's work in the worker (skipped if not started). */
   abort(id: number): void;
   dispose(): Promise<void>;

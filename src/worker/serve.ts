@@ -97,7 +97,7 @@ export function serveClassifier(entry: Pick<EntryPoint, 'loaders'>): void {
     classify: (id, input, options) => reply(id, options, (signal) => freeing([input], live().classify(input, callOptions(options, signal))), scoresOf),
     classifyBatch: (id, inputs, options) => reply(id, options, (signal) => freeing(inputs, live().classifyBatch(inputs, callOptions(options, signal))), (rs) => rs.flatMap(scoresOf)),
     classifyTensor: (id, tensor, options) => reply(id, options, (signal) => live().classifyTensor(tensor, callOptions(options, signal)), scoresOf),
-    preprocess: (id, input) => reply(id, null, () => freeing([input], live().preprocess(input)), (t) => [t.buffer as ArrayBuffer]),
+    preprocess: (id, input, options) => reply(id, null, () => freeing([input], live().preprocess(input, options)), (t) => [t.buffer as ArrayBuffer]),
     abort(id) {
       controllers.get(id)?.abort(new ClassifierError('ABORTED', 'The call was aborted in the page.'));
     },
