@@ -75,8 +75,11 @@ async function load(): Promise<Classifier> {
 
 function showStats(clf: Classifier): void {
   const s = clf.stats();
-  const cache = s.cache ? `cache ${s.cache.hits} hits / ${s.cache.misses} misses (${s.cache.size} kept)` : 'cache off';
-  stats.textContent = `${s.runs} inferences · ${cache}`;
+  const cache = s.cache ? `cache ${s.cache.hits} hits / ${s.cache.misses} misses (${s.cache.size} kept, ${Math.round(s.cache.hitRate * 100)} % hit rate)` : 'cache off';
+  const { total, inference } = s.latency;
+  const latency = total.count ? `p95 ${Math.round(total.p95)} ms per call (inference p95 ${Math.round(inference.p95)} ms)` : 'no calls yet';
+  const errors = Object.entries(s.errors).map(([code, n]) => `${code} ${n}`).join(', ') || 'none';
+  stats.textContent = `${s.runs} inferences · ${cache} · ${latency} · errors: ${errors}`;
 }
 
 async function classifyFiles(files: Iterable<File>): Promise<void> {
@@ -103,16 +106,22 @@ async function toggleCamera(button: HTMLButtonElement): Promise<void> {
   }
   const clf = await (current ?? load());
   try {
-    let card: HTMLLIElement | null = null;
-    camera = await startCamera(async (video) => {
-      card ??= newCard(results, 'camera', video);
-      try {
-        showResult(card, await clf.classify(video, { topK: 3 }));
-      } catch (error) {
+    const started = await startCamera();
+    const card = newCard(results, 'camera', started.video);
+    // The library's frame loop: one frame in flight, the rest dropped; a few answers a second are plenty to read.
+    const frames = clf.classifyStream(started.video, {
+      topK: 3, maxFps: 4,
+      onResult: (r) => {
+        showResult(card, r);
+        card.dataset.dropped = String(r.dropped);
+        showStats(clf);
+      },
+      onError: (error) => {
         showError(card, error);
-      }
-      showStats(clf);
+        showStats(clf);
+      },
     });
+    camera = { video: started.video, stop: () => { frames.stop(); started.stop(); } };
     button.textContent = 'Stop camera';
     button.setAttribute('aria-pressed', 'true');
   } catch (error) {

@@ -37,26 +37,16 @@ export interface Camera {
 }
 
 /**
- * Starts the camera and calls `onFrame` with the video element every
- * `intervalMs`, waiting for the previous call to finish first.
+ * Starts the camera and shows it; the classifier's frame loop
+ * (`classifyStream`) reads the frames from the video element.
  */
-export async function startCamera(onFrame: (video: HTMLVideoElement) => Promise<void>, intervalMs = 500): Promise<Camera> {
+export async function startCamera(): Promise<Camera> {
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
   const video = Object.assign(document.createElement('video'), { muted: true, playsInline: true, srcObject: stream });
   await video.play();
-  let stopped = false;
-  const loop = async () => {
-    while (!stopped) {
-      const started = performance.now();
-      await onFrame(video).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, Math.max(0, intervalMs - (performance.now() - started))));
-    }
-  };
-  void loop();
   return {
     video,
     stop() {
-      stopped = true;
       for (const track of stream.getTracks()) track.stop();
     },
   };

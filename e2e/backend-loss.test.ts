@@ -143,13 +143,16 @@ describe.skipIf(!hasSharedData)(`backend lost at run time (${hasSharedData ? 're
         for (const gl of w.__gl) gl.getExtension('WEBGL_lose_context')?.loseContext();
         await new Promise((r) => setTimeout(r, 100)); // the webglcontextlost event is dispatched as a task
         const after = await clf.classify(photo);
-        const result = { backends: [before.backend, after.backend], top1: [before.top[0]!.label, after.top[0]!.label], changes };
+        const { backendChanges } = clf.stats();
+        const result = { backends: [before.backend, after.backend], top1: [before.top[0]!.label, after.top[0]!.label], changes, backendChanges };
         await clf.dispose();
         return result;
       }, { model: MODELS[engine] });
       expect(out.backends).toEqual(['webgl', 'wasm']);
       expect(out.top1).toEqual(['Neutral', 'Neutral']);
       expect(out.changes).toEqual([{ from: 'webgl', to: 'wasm', reason: expect.stringMatching(/lost/i) }]);
+      // stats() keeps the same change, with when it happened, for monitoring.
+      expect(out.backendChanges).toEqual([{ ...(out.changes[0] as object), at: expect.any(Number) }]);
     });
   }
 

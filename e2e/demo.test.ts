@@ -79,7 +79,7 @@ describe.skipIf(!hasSharedData)(`demo page (${hasSharedData ? 'Chromium' : SKIP_
     for (const image of images) expect(shown[image.name], image.name).toMatchObject({ top1: image.label, bars: 3 });
     expect(shown['text_file_renamed.jpg']).toMatchObject({ error: 'UNSUPPORTED_INPUT', bars: 0 });
     expect(shown['text_file_renamed.jpg']!.text).toContain('not an image this page can read');
-    expect(await page.textContent('#stats')).toMatch(/\d+ inferences · cache \d+ hits \/ \d+ misses/);
+    expect(await page.textContent('#stats')).toMatch(/\d+ inferences · cache \d+ hits \/ \d+ misses \(\d+ kept, \d+ % hit rate\) · p95 \d+ ms per call \(inference p95 \d+ ms\) · errors: UNSUPPORTED_INPUT 1$/);
     expect(await page.$eval('.card .timings', (e) => e.textContent)).toMatch(/decode \d+ ms · preprocess \d+ ms · inference \d+ ms · total \d+ ms/);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'demo-desktop.png'), fullPage: true });
@@ -226,6 +226,8 @@ describe.skipIf(!hasSharedData)(`demo page (${hasSharedData ? 'Chromium' : SKIP_
     const runs = async () => Number(/^(\d+) inferences/.exec((await page.textContent('#stats')) ?? '')?.[1]);
     const before = await runs();
     await expect.poll(runs, { timeout: 30_000 }).toBeGreaterThan(before);
+    // Driven by classifyStream: each answer says how many frames were dropped while the model was busy.
+    expect(await page.getAttribute('.card[data-file="camera"]', 'data-dropped')).toMatch(/^\d+$/);
     expect(await page.getAttribute('#camera', 'aria-pressed')).toBe('true');
     await page.click('#camera');
     expect(await page.getAttribute('#camera', 'aria-pressed')).toBe('false');

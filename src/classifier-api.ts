@@ -5,7 +5,7 @@
  * (classifier.ts, worker/client.ts) are internal.
  */
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, ImageInput, ModelManifest, PreprocessOptions,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, FrameStream, FrameStreamOptions, FrameStreamSource, ImageInput, ModelManifest, PreprocessOptions,
 } from './types.js';
 
 /**
@@ -55,6 +55,19 @@ export interface Classifier extends EventTarget {
   classifyBatch(inputs: readonly ImageInput[], options?: ClassifyBatchOptions): Promise<ClassificationResult[]>;
   /** Classifies a model-ready tensor (batch 1), skipping decoding, preprocessing and the cache. */
   classifyTensor(tensor: Float32Array, options?: ClassifyOptions): Promise<ClassificationResult>;
+  /**
+   * Classifies a video's frames as they are presented: at most one in
+   * flight, frames arriving meanwhile dropped (counted), results carrying the
+   * frame's media time. Ends on `stop()`, the signal, `dispose()` or the end
+   * of the video/stream. Frames bypass the result cache unless `cache: true`.
+   * @throws TypeError for a source that is not a video element, MediaStream or ReadableStream, or a bad option
+   * @example
+   * ```ts
+   * const stream = clf.classifyStream(video, { maxFps: 10, signal });
+   * for await (const r of stream) show(r.top[0], r.mediaTime);
+   * ```
+   */
+  classifyStream(source: FrameStreamSource, options?: FrameStreamOptions): FrameStream;
   /** The exact tensor `classify` would feed the model for this input (for parity checks). */
   preprocess(input: ImageInput, options?: PreprocessOptions): Promise<Float32Array>;
   /** Cache, run and backend counters (in a worker: as of the last call that settled). */

@@ -22,8 +22,10 @@ import { CanvasPreprocessor, type Pixels } from './preprocess/canvas.js';
 import { pixelsToModelTensor } from './preprocess/pipeline.js';
 import { applyActivation, topK } from './postprocess/scores.js';
 import { SerialQueue, yieldToEventLoop } from './queue.js';
+import { CallMetrics, type TimingDetail } from './metrics.js';
+import { StreamRegistry } from './stream.js';
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifyBatchOptions, ClassifierStats, ClassifyOptions, EngineName, ImageInput, ModelManifest, PreprocessOptions, Region, TierSelection,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifyBatchOptions, ClassifierStats, ClassifyOptions, EngineName, FrameStream, FrameStreamOptions, FrameStreamSource, ImageInput, ModelManifest, PreprocessOptions, Region, ResultEventDetail, TierSelection, BackendChangeRecord,
 } from './types.js';
 
 const now = () => performance.now();
@@ -44,8 +46,26 @@ interface Computed extends Scored {
 type Identified = { key: string | null; input: ImageInput; region: Required<Region> | undefined } & (
   /** `bytes` null: the Blob's key was known and cached, so it was not read (read on a miss only). */
   | { blob: Blob; bytes: Uint8Array | null; pixels?: undefined }
-  | { blob?: undefined; pixels: Pixels; warnings: string[]; decodeMs: number; preprocessMs: number }
+  | { blob?: undefined; pixels: Pixels; warnings: string[]; decodeMs: number; preprocessMs: number; start: number; width: number; height: number }
 );
+
+/** A miss's tensor and how it was made (stage times, and when they started, for User Timing). */
+interface Prepared {
+  tensor: Float32Array;
+  warnings: string[];
+  decodeMs: number;
+  preprocessMs: number;
+  start: number;
+  width: number;
+  height: number;
+}
+
+/** A call's `cache` option (a wrong type is a programming error: TypeError). */
+function useCacheOption(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw new TypeError(`options.cache must be true or false, got ${String(value)}`);
+  return value;
+}
 
 /** Tier selection's record for a classifier it chose: kept here, out of the public surface. */
 const tierSelections = new WeakMap<PageClassifier, TierSelection>();
@@ -75,7 +95,11 @@ export class PageClassifier extends EventTarget implements Classifier {
    */
   readonly #blobKeys = new WeakMap<Blob, string>();
   #runs = 0;
+  #results = 0;
   #disposed = false;
+  readonly #metrics: CallMetrics;
+  readonly #backendChanges: BackendChangeRecord[] = [];
+  readonly #streams = new StreamRegistry();
 
   readonly #fallbacks: BackendFallback[];
   readonly capabilities: readonly BackendCapability[];
@@ -95,6 +119,7 @@ export class PageClassifier extends EventTarget implements Classifier {
     this.#canvas = new CanvasPreprocessor(init.model.manifest.input, init.options.preprocessing.background, init.options.preprocessing.resampling);
     const { input } = init.model.manifest;
     this.#decode = { colorSpaceConversion: input.colorProfile === 'ignore' ? 'none' : 'default', imageOrientation: input.orientation === 'ignore' ? 'none' : 'from-image', premultiplyAlpha: input.alpha === 'drop' ? 'none' : 'default' };
+    this.#metrics = new CallMetrics(init.options.metrics.window, init.options.metrics.userTiming);
     this.#fallbacks = [...init.fallbacks];
     this.capabilities = Object.freeze([...init.capabilities]);
     this.adapter = init.adapter;
@@ -115,6 +140,7 @@ export class PageClassifier extends EventTarget implements Classifier {
 
   #backendChanged(change: BackendChange): void {
     this.#fallbacks.push({ backend: change.from, reason: `lost at run time: ${change.reason}` });
+    this.#backendChanges.push({ ...change, at: now() });
     this.#options.onBackendChange(change);
     this.dispatchEvent(new CustomEvent<BackendChange>('backendchange', { detail: change }));
   }
@@ -131,14 +157,40 @@ export class PageClassifier extends EventTarget implements Classifier {
     if (this.#disposed) throw new ClassifierError('DISPOSED', 'This classifier was disposed; create a new one with createClassifier().');
   }
 
-  #result(value: Computed | Scored, source: FetchSource, options: ClassifyOptions, start: number): ClassificationResult {
+  #result(value: Computed | Scored, source: FetchSource, options: ClassifyOptions, start: number, call: ResultEventDetail['call']): ClassificationResult {
     const k = options.topK ?? DEFAULT_TOP_K;
     // Only work this call waited for has stage timings: a cache answer ran none.
     const stages = 'timings' in value && (source === 'computed' || source === 'shared') ? value.timings : NO_TIMINGS;
-    return {
+    const end = now();
+    const result: ClassificationResult = {
       top: topK(value.scores, this.#model.labels, k, this.#model.manifest.output.threshold), scores: Float32Array.from(value.scores), backend: this.backend, engine: this.engine,
-      cached: source !== 'computed', stale: source === 'stale', timings: { ...stages, totalMs: now() - start }, warnings: [...value.warnings],
+      cached: source !== 'computed', stale: source === 'stale', timings: { ...stages, totalMs: end - start }, warnings: [...value.warnings],
     };
+    // Stage latencies once per computation (shared work is its computing call's), the total for every call.
+    this.#results += 1;
+    // A tensor call ran no decode or preprocessing: only its inference counts there.
+    this.#metrics.result(result.timings.totalMs, source !== 'computed' ? null : call === 'classifyTensor' ? { inferenceMs: stages.inferenceMs } : stages);
+    this.#metrics.measureCall(start, end, { ...this.#timingDetail(), cached: result.cached });
+    if (this.#listensForResults) this.dispatchEvent(new CustomEvent<ResultEventDetail>('result', { detail: { call, result } }));
+    return result;
+  }
+
+  #timingDetail(): TimingDetail {
+    return { backend: this.backend, model: this.#model.id };
+  }
+
+  #listensForResults = false;
+
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+    // A result event is built only once someone listens (its detail holds the result).
+    if (type === 'result') this.#listensForResults = true;
+    super.addEventListener(type, listener, options);
+  }
+
+  /** Counts a failed call under its code, and passes the error on. */
+  #failed(error: unknown): never {
+    this.#metrics.error(error);
+    throw error;
   }
 
   /**
@@ -199,8 +251,10 @@ export class PageClassifier extends EventTarget implements Classifier {
    * canvas is shared), and keyed by its pixels, which the computation then
    * reuses; with the cache off it needs no key.
    */
-  async #identify(input: ImageInput, region: Required<Region> | undefined): Promise<Identified> {
+  async #identify(input: ImageInput, region: Required<Region> | undefined, useCache: boolean): Promise<Identified> {
     if (isBlob(input)) {
+      // Not looked up, not stored: the bytes are read on the miss only.
+      if (!useCache) return { input, region, blob: input, bytes: null, key: null };
       // The bytes' key, then the region's part: the same file cut differently is another answer.
       const known = this.#blobKeys.get(input);
       if (known && this.#cache.has(known + regionKey(region))) return { input, region, blob: input, bytes: null, key: known + regionKey(region) };
@@ -219,8 +273,8 @@ export class PageClassifier extends EventTarget implements Classifier {
         // Keyed by the drawn (already cut) pixels, so the region is in the key as it is.
         const pixels = await this.#draw(drawable, region);
         const drawn = now();
-        const key = this.#cache.enabled ? await ResultCache.key(this.#model.id, pixels.data) : null;
-        return { input, region, pixels, key, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: drawn - decoded };
+        const key = this.#cache.enabled && useCache ? await ResultCache.key(this.#model.id, pixels.data) : null;
+        return { input, region, pixels, key, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: drawn - decoded, start: t0, width: drawable.width, height: drawable.height };
       } finally {
         drawable.release();
       }
@@ -228,12 +282,11 @@ export class PageClassifier extends EventTarget implements Classifier {
   }
 
   /** On a miss: the model tensor of an identified input (decoding its bytes first). Runs in the queue. */
-  async #tensorOf(id: Identified): Promise<{ tensor: Float32Array; warnings: string[]; decodeMs: number; preprocessMs: number }> {
-    const { input } = this.#model.manifest;
+  async #tensorOf(id: Identified): Promise<Prepared> {
     if (id.pixels) {
       const t0 = now();
       const tensor = this.#toTensor(id.pixels);
-      return { tensor, warnings: id.warnings, decodeMs: id.decodeMs, preprocessMs: id.preprocessMs + now() - t0 };
+      return { tensor, warnings: id.warnings, decodeMs: id.decodeMs, preprocessMs: id.preprocessMs + now() - t0, start: id.start, width: id.width, height: id.height };
     }
     const t0 = now();
     // Not read yet only if its cache entry was evicted or expired since it was identified.
@@ -243,7 +296,7 @@ export class PageClassifier extends EventTarget implements Classifier {
       const decoded = now();
       const pixels = await this.#draw(drawable, id.region);
       const tensor = this.#toTensor(pixels);
-      return { tensor, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: now() - decoded };
+      return { tensor, warnings: drawable.warnings, decodeMs: decoded - t0, preprocessMs: now() - decoded, start: t0, width: drawable.width, height: drawable.height };
     } finally {
       drawable.release();
     }
@@ -262,7 +315,16 @@ export class PageClassifier extends EventTarget implements Classifier {
     const tensors = prepared.map((p) => p.tensor);
     const scores = await this.#infer(tensors.length === 1 ? tensors[0]! : concatFloats(tensors), tensors.length);
     // A batch's run time, shared out evenly between its images.
-    const inferenceMs = (now() - t0) / tensors.length;
+    const end = now();
+    const inferenceMs = (end - t0) / tensors.length;
+    for (const p of prepared) {
+      const preprocessed = p.start + p.decodeMs;
+      this.#metrics.measure([
+        { stage: 'decode', start: p.start, end: preprocessed },
+        { stage: 'preprocess', start: preprocessed, end: preprocessed + p.preprocessMs },
+        { stage: 'inference', start: t0, end },
+      ], { ...this.#timingDetail(), width: p.width, height: p.height });
+    }
     return prepared.map((p, k) => ({ scores: scores[k]!, warnings: p.warnings, timings: { decodeMs: p.decodeMs, preprocessMs: p.preprocessMs, inferenceMs } }));
   }
 
@@ -292,12 +354,16 @@ export class PageClassifier extends EventTarget implements Classifier {
    * flight are computed once.
    * @throws ClassifierError UNSUPPORTED_INPUT, INPUT_TOO_LARGE, DECODE_FAILED, QUEUE_FULL, ABORTED, TIMEOUT, BACKEND_LOST, INFERENCE_FAILED, DISPOSED
    */
-  async classify(input: ImageInput, options: ClassifyOptions = {}): Promise<ClassificationResult> {
+  classify(input: ImageInput, options: ClassifyOptions = {}): Promise<ClassificationResult> {
+    return this.#classifyOne(input, options).catch((error: unknown) => this.#failed(error));
+  }
+
+  async #classifyOne(input: ImageInput, options: ClassifyOptions): Promise<ClassificationResult> {
     this.#assertLive();
     const start = now();
     throwIfAborted(options.signal);
     const region = checkRegion(options.region);
-    const id = await withDeadline(this.#identify(input, region), this.#identifyDeadline(input, options, start));
+    const id = await withDeadline(this.#identify(input, region, useCacheOption(options.cache)), this.#identifyDeadline(input, options, start));
     this.#assertLive();
     const { value, source } = await this.#cache.fetch(id.key, (signals) => {
       this.#admit();
@@ -308,7 +374,7 @@ export class PageClassifier extends EventTarget implements Classifier {
         return (await this.#computeAll([id]))[0]!;
       });
     }, this.#deadline(options, start));
-    return this.#result(value, source, options, start);
+    return this.#result(value, source, options, start, 'classify');
   }
 
   /**
@@ -320,7 +386,11 @@ export class PageClassifier extends EventTarget implements Classifier {
    * Cache hits, repeated images and images already in flight cost no inference.
    * @throws ClassifierError as {@link PageClassifier.classify}, with `details.index`
    */
-  async classifyBatch(inputs: readonly ImageInput[], options: ClassifyBatchOptions = {}): Promise<ClassificationResult[]> {
+  classifyBatch(inputs: readonly ImageInput[], options: ClassifyBatchOptions = {}): Promise<ClassificationResult[]> {
+    return this.#classifyMany(inputs, options).catch((error: unknown) => this.#failed(error));
+  }
+
+  async #classifyMany(inputs: readonly ImageInput[], options: ClassifyBatchOptions): Promise<ClassificationResult[]> {
     this.#assertLive();
     checkImageList(inputs);
     const batchSize = positiveInteger('classifyBatch options.batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE);
@@ -328,7 +398,8 @@ export class PageClassifier extends EventTarget implements Classifier {
     const { signal } = options;
     throwIfAborted(signal);
     const region = checkRegion(options.region);
-    const ids = await withDeadline(Promise.all(inputs.map((input: ImageInput, index) => this.#identify(input, region).catch((error: unknown) => Promise.reject(atInputIndex(error, index))))), inputs.every(isBlob) ? { signal } : { signal, timeoutMs: this.#deadline(options, start).timeoutMs });
+    const useCache = useCacheOption(options.cache);
+    const ids = await withDeadline(Promise.all(inputs.map((input: ImageInput, index) => this.#identify(input, region, useCache).catch((error: unknown) => Promise.reject(atInputIndex(error, index))))), inputs.every(isBlob) ? { signal } : { signal, timeoutMs: this.#deadline(options, start).timeoutMs });
     this.#assertLive();
     // Each image through the cache stage; the misses it hands back are computed below, in chunks.
     const misses: { index: number; settle: (work: Promise<Computed>) => void }[] = [];
@@ -353,14 +424,18 @@ export class PageClassifier extends EventTarget implements Classifier {
       for (const m of misses) m.settle(Promise.reject(error));
     }
     const done = await Promise.all(answers);
-    return done.map(({ value, source }) => this.#result(value, source, options, start));
+    return done.map(({ value, source }) => this.#result(value, source, options, start, 'classifyBatch'));
   }
 
   /**
    * Classifies a model-ready tensor (the manifest's layout, size and
    * normalisation; batch 1), skipping decoding, preprocessing and the cache.
    */
-  async classifyTensor(tensor: Float32Array, options: ClassifyOptions = {}): Promise<ClassificationResult> {
+  classifyTensor(tensor: Float32Array, options: ClassifyOptions = {}): Promise<ClassificationResult> {
+    return this.#classifyTensorCall(tensor, options).catch((error: unknown) => this.#failed(error));
+  }
+
+  async #classifyTensorCall(tensor: Float32Array, options: ClassifyOptions): Promise<ClassificationResult> {
     this.#assertLive();
     const [h, w] = this.#model.manifest.input.size;
     if (!(tensor instanceof Float32Array) || tensor.length !== h * w * 3) {
@@ -378,7 +453,7 @@ export class PageClassifier extends EventTarget implements Classifier {
       return { scores: scores!, warnings: [], timings: { ...NO_TIMINGS, inferenceMs: now() - t0 } };
     });
     const { signal, timeoutMs } = this.#deadline(options, start);
-    return this.#result(await withDeadline(work, { signal, timeoutMs }), 'computed', options, start);
+    return this.#result(await withDeadline(work, { signal, timeoutMs }), 'computed', options, start, 'classifyTensor');
   }
 
   /**
@@ -399,6 +474,11 @@ export class PageClassifier extends EventTarget implements Classifier {
     });
   }
 
+  classifyStream(source: FrameStreamSource, options?: FrameStreamOptions): FrameStream {
+    this.#assertLive();
+    return this.#streams.start(this, source, options);
+  }
+
   stats(): ClassifierStats {
     const memory = this.#engine.current.memory?.();
     const tiers = tierSelections.get(this);
@@ -406,12 +486,14 @@ export class PageClassifier extends EventTarget implements Classifier {
       cache: this.#cache.enabled ? this.#cache.stats() : null, runs: this.#runs, batches: this.#engine.runs, backend: this.backend, engine: this.engine,
       ...(tiers ? { tiers: structuredClone(tiers) } : {}),
       ...(memory ? { engineMemory: memory } : {}),
+      latency: this.#metrics.latency(), errors: this.#metrics.errors(), results: this.#results, backendChanges: this.#backendChanges.map((c) => ({ ...c })),
     };
   }
 
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#streams.disposeAll();
     this.#cache.clear();
     // Let queued calls settle (they reject with DISPOSED) before freeing the engine under them.
     await this.#queue.run(() => this.#engine.dispose());

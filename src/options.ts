@@ -106,6 +106,14 @@ export interface ClassifierOptions {
    */
   calls?: CallOptions;
   /**
+   * What `stats()` keeps for monitoring, and User Timing entries
+   * (`inpage-classifier:decode`, `:preprocess`, `:inference`, `:classify`)
+   * for the performance panel and RUM tools.
+   * @defaultValue `{ window: 1000, userTiming: false }`
+   * @example { metrics: { userTiming: true } }
+   */
+  metrics?: MetricsOptions;
+  /**
    * Input limits, checked before decoding; larger inputs reject with `INPUT_TOO_LARGE`.
    * @defaultValue `{ maxBytes: 20 MiB, maxPixels: 50_000_000 }` ({@link DEFAULT_LIMITS})
    * @example { limits: { maxBytes: 5 * 1024 * 1024 } }
@@ -246,6 +254,18 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/** `metrics`: latency percentiles and User Timing. */
+export interface MetricsOptions {
+  /** Latest calls the latency percentiles of `stats()` are taken over. @defaultValue 1000 */
+  window?: number;
+  /**
+   * `performance.measure` entries for each stage of each computed call and
+   * for each call (details: backend, model, image size; cost measured in
+   * docs/benchmarks.md). @defaultValue false
+   */
+  userTiming?: boolean;
+}
+
 export type Resampling = 'antialiased' | 'canvas';
 
 /** `preprocessing`: what the manifest does not fix. */
@@ -322,6 +342,7 @@ export const DEFAULTS = {
   selection: { measure: 'auto', budgetMs: 1500, initTimeoutMs: 60_000, remember: true },
   cache: { maxEntries: 500, fallbackToCache: false },
   calls: { maxQueue: 1000 },
+  metrics: { window: 1000, userTiming: false },
   preprocessing: { background: '#ffffff', resampling: 'antialiased' },
   maxWasmThreads: 4,
   modelCacheName: 'inpage-classifier-models-v1',
@@ -347,6 +368,7 @@ export interface ResolvedOptions {
   /** maxEntries 0: the cache is off. */
   cache: { maxEntries: number; ttlMs: number | undefined; fallbackToCache: boolean };
   calls: { maxQueue: number; timeoutMs: number | undefined };
+  metrics: Required<MetricsOptions>;
   limits: InputLimits;
   preprocessing: Required<Omit<PreprocessingOptions, 'custom'>> & { custom: CustomPreprocess | null };
   wasm: { paths: { ort: string; tfjs: string }; threads: number };

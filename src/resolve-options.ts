@@ -73,7 +73,7 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
     throw new TypeError('createClassifier(options): options must be an object (or nothing, for the default model)');
   }
   const o = upgradeLegacy(options);
-  for (const group of ['tiers', 'selection', 'cache', 'calls', 'limits', 'preprocessing', 'wasm', 'modelCache'] as const) {
+  for (const group of ['tiers', 'selection', 'cache', 'calls', 'metrics', 'limits', 'preprocessing', 'wasm', 'modelCache'] as const) {
     if (o[group] !== false) object(`options.${group}`, o[group]);
   }
   if (o.worker !== undefined && typeof o.worker !== 'boolean') throw new TypeError(`options.worker must be true or false, got ${String(o.worker)}`);
@@ -108,6 +108,8 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
   const s = o.selection ?? {};
   const c: CacheOptions = o.cache === false ? {} : o.cache ?? {};
   const calls = o.calls ?? {};
+  const metrics = o.metrics ?? {};
+  if (metrics.userTiming !== undefined && typeof metrics.userTiming !== 'boolean') throw new TypeError(`options.metrics.userTiming must be true or false, got ${String(metrics.userTiming)}`);
   const p = o.preprocessing ?? {};
   const w = o.wasm ?? {};
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
@@ -138,6 +140,10 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
     calls: {
       maxQueue: positiveInteger('options.calls.maxQueue', calls.maxQueue ?? DEFAULTS.calls.maxQueue),
       timeoutMs: calls.timeoutMs === undefined ? undefined : positiveNumber('options.calls.timeoutMs', calls.timeoutMs),
+    },
+    metrics: {
+      window: positiveInteger('options.metrics.window', metrics.window ?? DEFAULTS.metrics.window),
+      userTiming: metrics.userTiming ?? DEFAULTS.metrics.userTiming,
     },
     limits,
     preprocessing: {

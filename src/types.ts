@@ -239,6 +239,80 @@ export interface ClassifyOptions {
    * empty or out-of-bounds region rejects with INVALID_REGION.
    */
   region?: Region;
+  /**
+   * `false`: this call neither looks the image up in the result cache nor
+   * stores its answer (video frames: no two are the same file).
+   * @defaultValue true
+   */
+  cache?: boolean;
+}
+
+/** What `classifyStream` reads frames from. */
+export type FrameStreamSource = HTMLVideoElement | MediaStream | ReadableStream<VideoFrame>;
+
+/** Options of `classifyStream`. */
+export interface FrameStreamOptions {
+  /** Classify at most this many frames per second of media time (the others are `skipped`). @defaultValue as fast as the model goes */
+  maxFps?: number;
+  /** Aborting ends the loop (`reason: 'aborted'`); the frame in flight is abandoned. */
+  signal?: AbortSignal;
+  /** @defaultValue 5 */
+  topK?: number;
+  /** A region of interest for every frame (see {@link ClassifyOptions.region}). */
+  region?: Region;
+  /** Look frames up in and store them into the result cache. @defaultValue false */
+  cache?: boolean;
+  /** Called with each result, in media-time order (or iterate the stream). */
+  onResult?: (result: FrameResult) => void;
+  /** Called for a frame that failed (e.g. DECODE_FAILED); the loop goes on. Errors that leave nothing to classify with (DISPOSED, WORKER_FAILED, BACKEND_LOST) end it instead. */
+  onError?: (error: unknown) => void;
+}
+
+/** A frame's result: the classification, and which frame it was. */
+export interface FrameResult extends ClassificationResult {
+  /** Media time of the classified frame in seconds (`video.currentTime`'s clock; a VideoFrame's `timestamp` / 1e6). */
+  mediaTime: number;
+  /** Which presented frame this was (1 = the first the loop saw). */
+  frame: number;
+  /** Frames dropped so far because the model was still busy. */
+  dropped: number;
+}
+
+export interface FrameStreamCounts {
+  /** Frames presented while the loop ran. */
+  frames: number;
+  classified: number;
+  /** Arrived while the model was busy (released at once, never queued), or abandoned in flight when the loop was stopped. */
+  dropped: number;
+  /** Left out by `maxFps`. */
+  skipped: number;
+  /** Frames whose classification failed (the loop went on). */
+  errors: number;
+}
+
+/** How a frame loop ended. */
+export interface FrameStreamSummary extends FrameStreamCounts {
+  reason: 'ended' | 'aborted' | 'stopped' | 'disposed' | 'failed';
+  /** The error that ended it, for 'failed' (and 'disposed' when a call saw it first). */
+  error?: unknown;
+}
+
+/**
+ * A running frame loop. Iterate it for results in media-time order (a
+ * `break` stops it), or pass `onResult`.
+ * @example
+ * ```ts
+ * const stream = clf.classifyStream(videoElement, { maxFps: 10 });
+ * for await (const r of stream) label.textContent = `${r.top[0].label} at ${r.mediaTime.toFixed(2)} s`;
+ * console.log(await stream.done); // { frames, classified, dropped, skipped, errors, reason: 'ended' }
+ * ```
+ */
+export interface FrameStream extends AsyncIterable<FrameResult> {
+  /** Ends the loop (`reason: 'stopped'`). Idempotent. */
+  stop(): void;
+  /** Resolves when the loop has ended and its last frame settled. Never rejects. */
+  readonly done: Promise<FrameStreamSummary>;
+  counts(): FrameStreamCounts;
 }
 
 /**
@@ -291,8 +365,47 @@ export type ImageInput =
 export interface CacheStats {
   hits: number;
   misses: number;
+  /** hits / (hits + misses); 0 before the first lookup. */
+  hitRate: number;
   size: number;
   maxEntries: number;
+}
+
+/** Latency of one stage over the latest calls (`metrics.window`), in ms; nearest-rank percentiles. */
+export interface LatencyStats {
+  /** Samples in the window. */
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Per-stage latencies. `total` covers every successful call (cache answers
+ * included), from the call to its result; the stages cover the calls that
+ * ran them (a cache answer ran none). In worker mode, as measured in the worker.
+ */
+export interface StageLatencies {
+  decode: LatencyStats;
+  preprocess: LatencyStats;
+  inference: LatencyStats;
+  total: LatencyStats;
+}
+
+/** One move to another backend at run time (a lost GPU), as `stats().backendChanges` keeps it. */
+export interface BackendChangeRecord {
+  from: BackendName;
+  to: BackendName;
+  reason: string;
+  /** `performance.now()` of the change, in the realm that runs the model. */
+  at: number;
+}
+
+/** The `detail` of the `result` event: one per result, as it is returned. */
+export interface ResultEventDetail {
+  call: 'classify' | 'classifyBatch' | 'classifyTensor';
+  result: ClassificationResult;
 }
 
 /** One model tier as tier selection saw it (`model` given as a list). */
@@ -331,4 +444,12 @@ export interface ClassifierStats {
   tiers?: TierSelection;
   /** Tensors and bytes the runtime holds (tfjs: tf.memory(), page-wide); absent where the runtime cannot tell (ORT). */
   engineMemory?: { numTensors: number; numBytes: number };
+  /** Latency percentiles per stage over the latest `metrics.window` calls. */
+  latency: StageLatencies;
+  /** Failed calls by error code (`ClassifierError`) or name (`TypeError`), since creation. */
+  errors: Record<string, number>;
+  /** Calls that returned results (a batch counts each image), since creation. */
+  results: number;
+  /** Every run-time move to another backend, oldest first. */
+  backendChanges: BackendChangeRecord[];
 }

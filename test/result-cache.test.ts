@@ -38,7 +38,7 @@ describe('ResultCache LRU', () => {
 
   it('counts hits, misses and size', () => {
     const cache = new ResultCache(2);
-    expect(cache.stats()).toEqual({ hits: 0, misses: 0, size: 0, maxEntries: 2 });
+    expect(cache.stats()).toEqual({ hits: 0, misses: 0, hitRate: 0, size: 0, maxEntries: 2 });
     cache.get('x'); // miss
     cache.set('a', entry(1));
     cache.get('a'); // hit
@@ -46,7 +46,7 @@ describe('ResultCache LRU', () => {
     cache.get('b'); // miss
     cache.set('b', entry(2));
     cache.set('c', entry(3)); // evicts a, the least recently used
-    expect(cache.stats()).toEqual({ hits: 2, misses: 2, size: 2, maxEntries: 2 });
+    expect(cache.stats()).toEqual({ hits: 2, misses: 2, hitRate: 0.5, size: 2, maxEntries: 2 });
   });
 
   it('clear empties the cache but keeps the counters', () => {
@@ -55,7 +55,7 @@ describe('ResultCache LRU', () => {
     cache.get('a');
     cache.clear();
     expect(cache.get('a')).toBeUndefined();
-    expect(cache.stats()).toEqual({ hits: 1, misses: 1, size: 0, maxEntries: 3 });
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1, hitRate: 0.5, size: 0, maxEntries: 3 });
   });
 });
 
@@ -127,7 +127,7 @@ describe('ResultCache ttl and stale answers', () => {
     expect(Array.from(cache.get('a')!.scores)).toEqual([1]); // fresh; a get does not renew the age
     vi.advanceTimersByTime(40);
     expect(cache.get('a')).toBeUndefined();
-    expect(cache.stats()).toEqual({ hits: 1, misses: 1, size: 1, maxEntries: 2 });
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1, hitRate: 0.5, size: 1, maxEntries: 2 });
     cache.set('a', entry(2));
     expect(Array.from(cache.get('a')!.scores)).toEqual([2]);
   });

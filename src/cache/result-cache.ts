@@ -157,6 +157,7 @@ export class ResultCache {
   }
 
   stats(): CacheStats {
-    return { hits: this.#hits, misses: this.#misses, size: this.#entries.size, maxEntries: this.#max };
+    const lookups = this.#hits + this.#misses;
+    return { hits: this.#hits, misses: this.#misses, hitRate: lookups === 0 ? 0 : this.#hits / lookups, size: this.#entries.size, maxEntries: this.#max };
   }
 }

@@ -22,6 +22,7 @@ import { applyActivation } from '../postprocess/scores.js';
 import { preprocessRgba } from '../preprocess/pipeline.js';
 import { channelCount, tensorShape } from '../preprocess/tensor.js';
 import type { ModelManifest } from '../types.js';
+import { type TritonEntry, writeTritonEntry } from './triton.js';
 
 export { PackError } from '../adapters/types.js';
 
@@ -42,6 +43,11 @@ export interface PackOptions extends PackFlags {
   uint8?: boolean | undefined;
   /** Photos or folders of photos to run the packed model on (top-3 each). */
   check?: readonly string[] | undefined;
+  /**
+   * A Triton model repository: also write `<triton>/<name>/config.pbtxt` + `1/model.onnx` from the
+   * ONNX result (the model, or its twin with onnxTwin; src/node/triton.ts, docs/serving.md).
+   */
+  triton?: string | undefined;
 }
 
 export interface CheckedPhoto {
@@ -61,6 +67,8 @@ export interface PackResult {
   /** The uint8-weight variant (`uint8`), and how its weights were quantised. */
   uint8?: { outDir: string; manifest: ModelManifest; mode: string } | undefined;
   checks?: CheckedPhoto[] | undefined;
+  /** The Triton model-repository entry (`triton`). */
+  triton?: TritonEntry | undefined;
 }
 
 export interface VerifyResult {
@@ -148,7 +156,7 @@ function writeManifest(dir: string, manifest: ModelManifest): void {
  * @throws PackError for what cannot be mapped (naming the manifest field and the flag)
  */
 export async function pack(options: PackOptions): Promise<PackResult> {
-  const { source, out, labelsFile, onnxTwin, uint8, check, ...flags } = options;
+  const { source, out, labelsFile, onnxTwin, uint8, check, triton, ...flags } = options;
   const src = openSource(source);
   const outDir = resolve(out);
   if (outDir === src.root) throw new PackError('out', `--out ${out} is the source folder: pack into a new folder`, '--out');
@@ -162,6 +170,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   const convertFile = onnxTwin ? await loadConverter() : undefined;
   if (uint8 && adapted.manifest.format !== 'onnx' && !onnxTwin) throw new PackError('uint8', '--uint8 quantises an ONNX model: add --onnx-twin for a tfjs source', '--uint8');
   const quantize = uint8 ? await loadQuantizer() : undefined;
+  if (triton && adapted.manifest.format !== 'onnx' && !onnxTwin) throw new PackError('triton', `--triton writes an ONNX model for Triton's onnxruntime backend; this model is ${adapted.manifest.format}: add --onnx-twin (the entry is made from the twin)`, '--triton');
   mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
   for (const from of adapted.files) {
@@ -183,6 +192,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   if (convertFile) result.twin = await writeOnnxTwin(outDir, manifest, convertFile);
   if (quantize) result.uint8 = writeUint8Variant(result.twin?.outDir ?? outDir, result.twin?.manifest ?? manifest, quantize);
   if (check?.length) result.checks = await checkPacked(outDir, check);
+  if (triton) result.triton = await writeTritonEntry(result.twin?.outDir ?? outDir, triton);
   return result;
 }
 
@@ -496,6 +506,7 @@ export async function verifyPacked(dir: string): Promise<VerifyResult> {
 /* ---------------------------------------------------------------- the commands */
 
 export const PACK_USAGE = `usage: inpage-classifier pack <source> --out <dir> [flags]
+       inpage-classifier pack <packed dir> --triton <repoDir>   (a Triton entry for a packed ONNX folder, nothing repacked)
        inpage-classifier verify <dir>
 
 <source>: a Hugging Face / transformers.js folder (config.json, preprocessor_config.json, onnx/model.onnx),
@@ -505,6 +516,8 @@ file), labels.txt and the model files, and prints what was inferred from where. 
   --onnx-twin           tfjs sources: also write <dir>-onnx/ (repository checkout only)
   --uint8               ONNX results: also write <dir>-uint8/ with uint8-stored weights (repository checkout only)
   --check <photos...>   run the packed model on photos (or folders) in Node and print the top-3
+  --triton <repoDir>    also write a Triton model-repository entry: <repoDir>/<name>/config.pbtxt + 1/model.onnx
+                        (ONNX results: the model, or its --onnx-twin; names and dims from the graph)
 ${PACK_FLAGS_USAGE}`;
 
 type Log = (line: string) => void;
@@ -520,24 +533,39 @@ export async function runPack(argv: readonly string[], log: Log = console.log, l
     return 0;
   }
   let args;
+  let triton: string | undefined;
   try {
-    args = parsePackArgs(argv);
+    const taken = takeTriton(argv);
+    triton = taken.triton;
+    args = parsePackArgs(taken.rest);
   } catch (error) {
     logError(`inpage-classifier pack: ${describeError(error)}\n\n${PACK_USAGE}`);
     return 2;
   }
   const [source, ...extra] = args.positional;
+  const onlyTriton = !Object.keys(args.flags).length && !args.labelsFile && !args.onnxTwin && !args.uint8 && !args.check.length;
+  if (source && !extra.length && !args.out && triton && onlyTriton) {
+    // Standalone: a Triton entry for an already packed ONNX folder, nothing repacked.
+    try {
+      logTriton(await writeTritonEntry(source, triton), log);
+      return 0;
+    } catch (error) {
+      logError(`inpage-classifier pack: ${describeError(error)}`);
+      return 1;
+    }
+  }
   if (!source || extra.length || !args.out) {
     logError(`inpage-classifier pack: ${!source ? 'needs a source folder or file' : extra.length ? `unexpected argument "${extra[0]}"` : 'needs --out <dir>'}\n\n${PACK_USAGE}`);
     return 2;
   }
   try {
-    const result = await pack({ ...args.flags, source, out: args.out, labelsFile: args.labelsFile, onnxTwin: args.onnxTwin, uint8: args.uint8, check: args.check });
+    const result = await pack({ ...args.flags, source, out: args.out, labelsFile: args.labelsFile, onnxTwin: args.onnxTwin, uint8: args.uint8, check: args.check, triton });
     log(formatInferred(result.inferred));
     for (const w of result.warnings) log(`warning: ${w}`);
     log(`\ninpage-classifier pack: wrote ${result.written.length} files to ${result.outDir} (${result.manifest.format}, ${result.manifest.input.size[0]}x${result.manifest.input.size[1]} ${result.manifest.input.layout}, ${typeof result.manifest.labels === 'string' ? 'labels.txt' : 'inline labels'})`);
     if (result.twin) log(`inpage-classifier pack: ONNX twin in ${result.twin.outDir}`);
     if (result.uint8) log(`inpage-classifier pack: uint8-weight variant in ${result.uint8.outDir} (${result.uint8.mode})`);
+    if (result.triton) logTriton(result.triton, log);
     for (const c of result.checks ?? []) {
       log(`${basename(c.file)}: ${c.top.map((t) => `${t.label} ${(t.score * 100).toFixed(1)}%`).join(' | ')}`);
     }
@@ -546,6 +574,27 @@ export async function runPack(argv: readonly string[], log: Log = console.log, l
     logError(`inpage-classifier pack: ${describeError(error)}`);
     return 1;
   }
+}
+
+/** `--triton <dir>` / `--triton=<dir>` out of argv (the other flags are src/adapters/flags.ts's). */
+function takeTriton(argv: readonly string[]): { triton: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let triton: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg !== '--triton' && !arg.startsWith('--triton=')) {
+      rest.push(arg);
+      continue;
+    }
+    const value = arg.startsWith('--triton=') ? arg.slice('--triton='.length) : argv[++i];
+    if (!value || value.startsWith('--')) throw new PackError('triton', '--triton needs a model repository folder', '--triton');
+    triton = value;
+  }
+  return { triton, rest };
+}
+
+function logTriton(entry: TritonEntry, log: Log): void {
+  log(`inpage-classifier pack: Triton entry in ${entry.dir} (${entry.files.join(', ')}; max_batch_size ${entry.config.maxBatchSize}, input "${entry.config.input[0]?.name ?? ''}" [${entry.config.input[0]?.dims.join(', ') ?? ''}], output "${entry.config.output[0]?.name ?? ''}" [${entry.config.output[0]?.dims.join(', ') ?? ''}])`);
 }
 
 /** `verify <dir>` as the CLI runs it. @returns the exit code */

@@ -9,13 +9,15 @@ import * as Comlink from 'comlink';
 import type { BackendChange } from '../backends/failover.js';
 import { adoptRemembered, rememberedEntries } from '../backends/remember-sync.js';
 import { throwIfAborted, withDeadline } from '../call-control.js';
-import { ClassifierError, describeError } from '../errors.js';
+import { ClassifierError, describeError, isClassifierError } from '../errors.js';
 import type { Classifier } from '../classifier-api.js';
 import { atInputIndex, checkImageList, isBlob, toDrawable } from '../input/decode.js';
 import { checkRegion } from '../input/region.js';
+import { CallMetrics } from '../metrics.js';
+import { StreamRegistry } from '../stream.js';
 import type { InputLimits, ResolvedOptions } from '../options.js';
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, ImageInput, ModelManifest, PreprocessOptions,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, FrameStream, FrameStreamOptions, FrameStreamSource, ImageInput, ModelManifest, PreprocessOptions, ResultEventDetail,
 } from '../types.js';
 import { fromWireError, type Reply, type WireCallOptions, type WireInfo, type WireInput, type WireOptions, type WireState, type WorkerApi, type WorkerCallbacks } from './protocol.js';
 
@@ -60,12 +62,20 @@ export class WorkerClassifier extends EventTarget implements Classifier {
   readonly #pending = new Set<(error: Error) => void>();
   #disposed = false;
   #dead: Error | null = null;
+  /** Errors the worker never saw (refused in the page, or its death), added to the worker's counts in stats(). */
+  readonly #pageErrors: Record<string, number> = {};
+  /** Errors that came out of a posted call: the worker counted those itself. */
+  readonly #seenByWorker = new WeakSet<object>();
+  readonly #timing: CallMetrics;
+  readonly #streams = new StreamRegistry();
   readonly capabilities: readonly BackendCapability[];
   readonly adapter: AdapterInfo | null;
   readonly selection: BackendSelection;
 
-  constructor(init: { worker: Worker; api: Comlink.Remote<WorkerApi>; limits: InputLimits; info: WireInfo; state: WireState }) {
+  constructor(init: { worker: Worker; api: Comlink.Remote<WorkerApi>; limits: InputLimits; userTiming: boolean; info: WireInfo; state: WireState }) {
     super();
+    // The stages are measured in the worker's timeline; the call as the page saw it, here.
+    this.#timing = new CallMetrics(1, init.userTiming);
     this.#worker = init.worker;
     this.#api = init.api;
     this.#limits = init.limits;
@@ -136,6 +146,9 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await withDeadline(reply, { signal });
+    } catch (error) {
+      if (typeof error === 'object' && error !== null && error !== this.#dead) this.#seenByWorker.add(error);
+      throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.#pending.delete(reject);
@@ -150,13 +163,36 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     return signal ? { ...wire, aborts: true } : wire;
   }
 
-  /** totalMs as the caller sees it: from this call to its result, the hop to the worker included. */
-  #timed(result: ClassificationResult, start: number): ClassificationResult {
-    result.timings.totalMs = now() - start;
+  /** totalMs as the caller sees it: from this call to its result, the hop to the worker included; then the page-side `result` event. */
+  #timed(result: ClassificationResult, start: number, call: ResultEventDetail['call']): ClassificationResult {
+    const end = now();
+    result.timings.totalMs = end - start;
+    this.#timing.measureCall(start, end, { backend: result.backend, model: `${this.#info.manifest.name}@${this.#info.manifest.version}`, cached: result.cached });
+    this.dispatchEvent(new CustomEvent<ResultEventDetail>('result', { detail: { call, result } }));
     return result;
   }
 
-  async classify(input: ImageInput, options: ClassifyOptions = {}): Promise<ClassificationResult> {
+  #failed(error: unknown): never {
+    if (!(typeof error === 'object' && error !== null && this.#seenByWorker.has(error))) {
+      const key = isClassifierError(error) ? error.code : error instanceof Error ? error.name : 'Error';
+      this.#pageErrors[key] = (this.#pageErrors[key] ?? 0) + 1;
+    }
+    throw error;
+  }
+
+  classify(input: ImageInput, options: ClassifyOptions = {}): Promise<ClassificationResult> {
+    return this.#classifyOne(input, options).catch((error: unknown) => this.#failed(error));
+  }
+
+  classifyBatch(inputs: readonly ImageInput[], options: ClassifyBatchOptions = {}): Promise<ClassificationResult[]> {
+    return this.#classifyMany(inputs, options).catch((error: unknown) => this.#failed(error));
+  }
+
+  classifyTensor(tensor: Float32Array, options: ClassifyOptions = {}): Promise<ClassificationResult> {
+    return this.#classifyTensorCall(tensor, options).catch((error: unknown) => this.#failed(error));
+  }
+
+  async #classifyOne(input: ImageInput, options: ClassifyOptions): Promise<ClassificationResult> {
     this.#assertLive();
     const start = now();
     throwIfAborted(options?.signal);
@@ -165,10 +201,10 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     this.#assertLive();
     throwIfAborted(options?.signal);
     const result = await this.#call(options?.signal, (id) => this.#api.classify(id, Comlink.transfer(wire.value, wire.transfer), callOptions));
-    return this.#timed(result, start);
+    return this.#timed(result, start, 'classify');
   }
 
-  async classifyBatch(inputs: readonly ImageInput[], options: ClassifyBatchOptions = {}): Promise<ClassificationResult[]> {
+  async #classifyMany(inputs: readonly ImageInput[], options: ClassifyBatchOptions): Promise<ClassificationResult[]> {
     this.#assertLive();
     const start = now();
     throwIfAborted(options?.signal);
@@ -187,16 +223,16 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     this.#assertLive();
     throwIfAborted(options?.signal);
     const results = await this.#call(options?.signal, (id) => this.#api.classifyBatch(id, Comlink.transfer(values, transfer), callOptions));
-    return results.map((r) => this.#timed(r, start));
+    return results.map((r) => this.#timed(r, start, 'classifyBatch'));
   }
 
-  async classifyTensor(tensor: Float32Array, options: ClassifyOptions = {}): Promise<ClassificationResult> {
+  async #classifyTensorCall(tensor: Float32Array, options: ClassifyOptions): Promise<ClassificationResult> {
     this.#assertLive();
     const start = now();
     throwIfAborted(options?.signal);
     // Copied, not transferred: the caller's array stays usable.
     const result = await this.#call(options?.signal, (id) => this.#api.classifyTensor(id, tensor, this.#callOptions(options)));
-    return this.#timed(result, start);
+    return this.#timed(result, start, 'classifyTensor');
   }
 
   async preprocess(input: ImageInput, options: PreprocessOptions = {}): Promise<Float32Array> {
@@ -207,14 +243,23 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     return this.#call(undefined, (id) => this.#api.preprocess(id, Comlink.transfer(wire.value, wire.transfer), region ? { region } : {}));
   }
 
+  classifyStream(source: FrameStreamSource, options?: FrameStreamOptions): FrameStream {
+    this.#assertLive();
+    // The loop runs in the page (frames are presented here) and posts each frame it classifies.
+    return this.#streams.start(this, source, options);
+  }
+
   /** As of the last call that settled (the worker sends its counters with every reply). */
   stats(): ClassifierStats {
-    return structuredClone(this.#state.stats);
+    const stats = structuredClone(this.#state.stats);
+    for (const [key, n] of Object.entries(this.#pageErrors)) stats.errors[key] = (stats.errors[key] ?? 0) + n;
+    return stats;
   }
 
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#streams.disposeAll();
     try {
       // Queued calls settle first (with DISPOSED), as in page mode; then the worker ends.
       if (!this.#dead) await this.#api.dispose();
@@ -268,7 +313,7 @@ export async function startWorkerClassifier(options: ResolvedOptions, spawn: () 
     const reply = await Promise.race([api.create(wire satisfies WireOptions, Comlink.proxy(callbacks), rememberedEntries()), startFailed]);
     if (!reply.ok) throw fromWireError(reply.error);
     adoptRemembered(reply.value.remembered);
-    proxy = new WorkerClassifier({ worker, api, limits: options.limits, info: reply.value.info, state: reply.state! });
+    proxy = new WorkerClassifier({ worker, api, limits: options.limits, userTiming: options.metrics.userTiming, info: reply.value.info, state: reply.state! });
     return proxy;
   } catch (error) {
     api[Comlink.releaseProxy]();

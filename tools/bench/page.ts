@@ -247,6 +247,44 @@ export async function cacheHit(engines: EngineName[], b64s: string[]): Promise<C
   return out;
 }
 
+export interface UserTimingResult {
+  /** Per-call ms (cache off, ORT wasm), the two classifiers interleaved call by call on the same images. */
+  offMs: number[];
+  onMs: number[];
+  /** One `performance.measure` with a detail object, on its own (µs, mean of many). */
+  perEntryUs: number;
+}
+
+/** `metrics.userTiming` off vs on: the same images through two classifiers, alternating which goes first. */
+export async function userTimingCost(b64s: string[], rounds: number): Promise<UserTimingResult> {
+  const off = await window.inpageClassifier.createClassifier({ ...libOptions('ort', 'wasm'), cache: false });
+  const on = await window.inpageClassifier.createClassifier({ ...libOptions('ort', 'wasm'), cache: false, metrics: { userTiming: true } });
+  const r: UserTimingResult = { offMs: [], onMs: [], perEntryUs: NaN };
+  try {
+    const blobs = b64s.map((b) => new Blob([base64ToBytes(b)]));
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, blob] of blobs.entries()) {
+        const order = (i + round) % 2 === 0 ? [off, on] : [on, off];
+        for (const clf of order) {
+          const t0 = performance.now();
+          await clf.classify(blob);
+          (clf === on ? r.onMs : r.offMs).push(performance.now() - t0);
+        }
+      }
+    }
+    const n = 2000;
+    const detail = { backend: 'wasm', model: 'bench@1', width: 640, height: 480 };
+    const t0 = performance.now();
+    for (let k = 0; k < n; k++) performance.measure('inpage-classifier-bench:entry', { start: t0, end: t0 + 1, detail });
+    r.perEntryUs = ((performance.now() - t0) / n) * 1000;
+    performance.clearMeasures('inpage-classifier-bench:entry');
+  } finally {
+    await off.dispose();
+    await on.dispose();
+  }
+  return r;
+}
+
 export interface ResponsivenessResult {
   engine: EngineName;
   mode: 'main' | 'worker';

@@ -109,10 +109,23 @@ export interface Target {
   margin: string;
 }
 
+/** `metrics.userTiming` off vs on, side by side (ORT wasm, cache off). */
+export interface UserTimingStats {
+  images: number;
+  offP50Ms: number;
+  onP50Ms: number;
+  /** on p50 ÷ off p50. */
+  ratio: number;
+  /** One performance.measure with a detail, alone; a computed call makes four. */
+  perEntryUs: number;
+}
+
 export interface BenchReport {
   machine: Machine;
   runs: BenchRun[];
   cacheHit: CacheHitStats[];
+  /** Absent in reports from before it was measured. */
+  userTiming?: UserTimingStats;
   responsiveness: Responsiveness[];
   ratios: Ratios;
   targets: Target[];
@@ -394,6 +407,11 @@ export function renderMarkdown(report: BenchReport, chartFile = 'benchmarks.svg'
   for (const [k, v] of Object.entries(other)) lines.push(md([k, f(v, 3)]));
   lines.push('', '## Cache hit', '', 'A hit by content is the same bytes in a new Blob object (read and hashed again); "same Blob" classifies the very object again, whose key the classifier remembers.', '', md(['engine', 'images', 'hit p50 ms', 'hit p95 ms', 'same Blob hit p50 ms', 'miss p50 ms', 'read Blob p50 ms', 'SHA-256 p50 ms', 'file p50 KB']), md(Array(9).fill('---')));
   for (const c of report.cacheHit) lines.push(md([`${c.engine}/wasm`, String(c.images), f(c.hitP50Ms, 2), f(c.hitP95Ms, 2), f(c.sameObjectHitP50Ms, 2), f(c.missP50Ms), f(c.readP50Ms, 2), f(c.hashP50Ms, 2), f(c.fileKbP50, 0)]));
+  if (report.userTiming) {
+    const u = report.userTiming;
+    lines.push('', '## User Timing cost', '', '`metrics: { userTiming: true }` against the default (off): two ORT wasm classifiers, cache off, the same images interleaved call by call. A computed call makes four `performance.measure` entries.', '', md(['images', 'off p50 ms', 'on p50 ms', 'on ÷ off', 'one measure() µs']), md(Array(5).fill('---')));
+    lines.push(md([String(u.images), f(u.offP50Ms, 2), f(u.onP50Ms, 2), f(u.ratio, 3), f(u.perEntryUs, 1)]));
+  }
   lines.push('', '## Main-thread responsiveness', '', 'While classifying images one after another: the longest task on the renderer main thread from a performance trace of that window (`RunTask`, devtools.timeline), the longest `longtask` entry (the browser reports only tasks over 50 ms) and the largest gap between `setTimeout(0)` callbacks (includes the ~4 ms timer clamp and any time the OS did not schedule the main thread: an upper bound on input delay, not a task length).', '');
   lines.push(md(['engine', 'mode', 'images', 'longest task ms (trace)', 'tasks over 10 ms', 'long tasks (> 50 ms)', 'longest long task ms', 'max setTimeout gap ms', 'total ms']), md(Array(9).fill('---')));
   for (const r of report.responsiveness) lines.push(md(r.available ? [`${r.engine}/wasm`, r.mode, String(r.images), f(r.traceLongestTaskMs), r.traceTasks === undefined ? '-' : `${r.traceTasksOver10Ms} of ${r.traceTasks}`, String(r.longTasks), f(r.longTaskMs), f(r.maxLagMs), f(r.totalMs, 0)] : [`${r.engine}/wasm`, r.mode, '-', 'n/a', '-', '-', 'n/a', 'n/a', `not available: ${r.note ?? ''}`]));

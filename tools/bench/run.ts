@@ -22,7 +22,7 @@ import { importInPage, openLibraryPage, reloadLibraryPage, startDevServer } from
 import { ENGINES, GPU_BACKENDS } from '../browser/matrix.js';
 import { benchNodeOrt } from './node-ort.js';
 import type * as PageApi from './page.js';
-import { type BenchReport, type BenchRun, type CacheHitStats, type Machine, type Responsiveness, computeRatios, configOf, evaluateTargets } from './report.js';
+import { type BenchReport, type BenchRun, type CacheHitStats, type Machine, type Responsiveness, type UserTimingStats, computeRatios, configOf, evaluateTargets } from './report.js';
 import { percentile } from './stats.js';
 import { mainThreadTasks } from './trace.js';
 
@@ -120,6 +120,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
   let gpu = '';
   let isolated = false;
   let cacheHit: CacheHitStats[] = [];
+  let userTiming: UserTimingStats | undefined;
   let responsiveness: Responsiveness[] = [];
   const ortTensors: Float32Array[] = [];
   try {
@@ -214,6 +215,11 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
         readP50Ms: percentile(h.readMs, 50), hashP50Ms: percentile(h.hashMs, 50), fileKbP50: percentile(h.kb, 50),
       }));
       opts.log(`cache hit p50: ${cacheHit.map((c) => `${c.engine} ${c.hitP50Ms.toFixed(2)} ms`).join(', ')}`);
+      const ut = await call(pageA.page, 'userTimingCost', files.slice(0, opts.quick ? 5 : 20), opts.quick ? 2 : 3);
+      const offP50Ms = percentile(ut.offMs, 50);
+      const onP50Ms = percentile(ut.onMs, 50);
+      userTiming = { images: ut.onMs.length, offP50Ms, onP50Ms, ratio: onP50Ms / offP50Ms, perEntryUs: ut.perEntryUs };
+      opts.log(`user timing: on ${onP50Ms.toFixed(2)} ms vs off ${offP50Ms.toFixed(2)} ms p50 (x${userTiming.ratio.toFixed(3)}); one measure() ${ut.perEntryUs.toFixed(1)} µs`);
     } finally {
       await pageA.close();
       await pageB.close();
@@ -256,5 +262,5 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
   if (responsiveness.some((r) => r.mode === 'worker' && !r.available)) notes.push('Worker mode (`createClassifier({ worker: true })`) was not available in the measured build.');
   const ratios = computeRatios(runs, cacheHit, responsiveness);
   const machine = machineInfo(`Chromium ${browserVersion}`, gpu, isolated, opts.quick, node[0]?.version ?? '?');
-  return { machine, runs, cacheHit, responsiveness, ratios, targets: evaluateTargets(ratios, cacheHit, Object.fromEntries(runs.filter((r) => r.kind === 'raw').map((r) => [configOf(r), r.images]))), notes };
+  return { machine, runs, cacheHit, ...(userTiming ? { userTiming } : {}), responsiveness, ratios, targets: evaluateTargets(ratios, cacheHit, Object.fromEntries(runs.filter((r) => r.kind === 'raw').map((r) => [configOf(r), r.images]))), notes };
 }
