@@ -17,12 +17,37 @@ export interface ServerPrediction {
   tensor: Float32Array;
 }
 
+/** What the session feeds and reads, for protocol servers (tools/serve-model.ts V2 / TF Serving). */
+export interface ServerModelIO {
+  /** The graph input fed (manifest.input.name, else the session's first input). */
+  input: string;
+  /** The graph output read (manifest.output.name, else the session's first output). */
+  output: string;
+  /** One image's tensor dims without the batch: [C, H, W] (NCHW) or [H, W, C] (NHWC), from the manifest. */
+  itemShape: [number, number, number];
+  /** Scores per image: the session's output metadata when it is fixed, else labels (+ labelOffset). */
+  classes: number;
+}
+
 export interface ServerModel {
   manifest: ModelManifest;
   labels: string[];
   runtime: { name: 'onnxruntime-node'; version: string };
-  /** Probabilities for a model-ready tensor. */
+  io: ServerModelIO;
+  /** Probabilities for a model-ready tensor (one image): `predictTensor(tensor, 1)[0]`. */
   runTensor(tensor: Float32Array): Promise<Float32Array>;
+  /**
+   * Runs the model on `batch` images' model-ready tensors, row-major, `batch × itemShape`
+   * (no preprocessing), and applies the manifest's output activation per image.
+   * @returns one score array per image
+   * @throws Error when the tensor length is not batch × the item size
+   */
+  predictTensor(tensor: Float32Array, batch: number): Promise<Float32Array[]>;
+  /**
+   * The model's raw output rows for `batch` model-ready tensors, no activation: what an
+   * inference server (Triton, KServe, TF Serving) answers; its client applies the activation.
+   */
+  outputTensor(tensor: Float32Array, batch: number): Promise<Float32Array[]>;
   predict(image: Buffer | string, topKCount?: number): Promise<ServerPrediction>;
   release(): Promise<void>;
 }
@@ -39,17 +64,31 @@ export async function loadServerModel(manifestPath: string, options: { threads?:
   });
   const inputName = manifest.input.name ?? session.inputNames[0]!;
   const outputName = manifest.output.name ?? session.outputNames[0]!;
-  const shape = tensorShape(manifest.input.size, manifest.input.layout, manifest.input.channels);
-  const runTensor = async (tensor: Float32Array) => {
-    const out = await session.run({ [inputName]: new ort.Tensor('float32', tensor, shape) });
-    return applyActivation(out[outputName]!.data as Float32Array, manifest.output.activation);
+  const [, ...itemShape] = tensorShape(manifest.input.size, manifest.input.layout, manifest.input.channels);
+  const itemSize = itemShape.reduce((a, b) => a * b, 1);
+  const meta = session.outputMetadata.find((m) => m.name === outputName);
+  const fixed = meta?.isTensor ? meta.shape.slice(1) : [];
+  const classes = fixed.length > 0 && fixed.every((d): d is number => typeof d === 'number' && d > 0) ? fixed.reduce((a, b) => a * b, 1) : labels.length + (manifest.output.labelOffset ?? 0);
+  const outputTensor = async (tensor: Float32Array, batch: number) => {
+    if (!Number.isInteger(batch) || batch < 1 || tensor.length !== batch * itemSize) {
+      throw new Error(`a tensor of ${tensor.length} values is not ${batch} × [${itemShape.join(', ')}] (${manifest.input.layout})`);
+    }
+    const out = await session.run({ [inputName]: new ort.Tensor('float32', tensor, [batch, ...itemShape]) });
+    const data = out[outputName]!.data as Float32Array;
+    const per = data.length / batch;
+    return Array.from({ length: batch }, (_, i) => data.slice(i * per, (i + 1) * per));
   };
+  const predictTensor = async (tensor: Float32Array, batch: number) => (await outputTensor(tensor, batch)).map((row) => applyActivation(row, manifest.output.activation));
+  const runTensor = async (tensor: Float32Array) => (await predictTensor(tensor, 1))[0]!;
   const version = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')) as { version: string }).version;
   return {
     manifest,
     labels,
     runtime: { name: 'onnxruntime-node', version },
+    io: { input: inputName, output: outputName, itemShape, classes },
     runTensor,
+    predictTensor,
+    outputTensor,
     async predict(image, k = 5) {
       const tensor = await serverPreprocess(image, manifest.input, options.preprocess);
       const scores = await runTensor(tensor);
