@@ -4,7 +4,7 @@
  * window.inpageClassifier for the console and tests.
  */
 import * as inpageClassifier from '../src/index.js';
-import { type BackendName, type Classifier, createClassifier, isClassifierError } from '../src/index.js';
+import { type LocalBackendName, type Classifier, createClassifier, isClassifierError } from '../src/index.js';
 import { newCard, showError, showResult } from './cards.js';
 import { droppedModelFiles, type LocalFile, type LocalModel, localModel, pickedFiles } from './own-model.js';
 import { type Camera, droppedFiles, startCamera } from './sources.js';
@@ -46,7 +46,7 @@ async function load(): Promise<Classifier> {
   const local = localModels.get(modelSelect.value);
   current = createClassifier({
     ...(local ? { model: local.manifest, baseUrl: local.baseUrl, modelCache: { name: local.modelCacheName } } : { model: modelSelect.value }),
-    backends: choice === 'auto' ? 'auto' : [choice as BackendName],
+    backends: choice === 'auto' ? 'auto' : [choice as LocalBackendName],
     onProgress: (p) => {
       progress.value = p.total > 0 ? p.loaded / p.total : p.phase === 'ready' ? 1 : 0;
       progressText.textContent = p.phase === 'download' ? `downloading ${mb(p.loaded)} of ${mb(p.total)}` : p.phase;

@@ -8,7 +8,7 @@
  * event says what happened. Both engines.
  */
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { BackendName } from '../src/types.js';
+import type { LocalBackendName } from '../src/types.js';
 import { DEFAULT_MODELS as MODELS, ENGINES, GPU_BACKENDS } from '../tools/browser/matrix.js';
 import { reloadLibraryPage, useDemoSession } from './helpers/browser.js';
 import { hasSharedData, SKIP_NO_DATA } from './helpers/data.js';
@@ -81,7 +81,7 @@ describe.skipIf(!hasSharedData)(`backend lost at run time (${hasSharedData ? 're
         const out = await demo().page.evaluate(async ({ model, gpu }) => {
           type Fired = { what: string; at: number; stack: string };
           const w = window as unknown as { __loss: { armedAt: number | null; fired: Fired[]; submissionsAfterArming: number } };
-          const clf = await window.inpageClassifier.createClassifier({ model, backends: [gpu as BackendName, 'wasm'], cache: false, rememberBackend: false });
+          const clf = await window.inpageClassifier.createClassifier({ model, backends: [gpu as LocalBackendName, 'wasm'], cache: false, rememberBackend: false });
           const changes: unknown[] = [];
           clf.addEventListener('backendchange', (e) => changes.push((e as CustomEvent).detail));
           const photo = await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob();

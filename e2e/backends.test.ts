@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BackendName, EngineName, ModelManifest } from '../src/types.js';
+import type { BackendName, EngineName, LocalBackendName, LocalEngineName, ModelManifest } from '../src/types.js';
 import { BACKENDS } from '../tools/browser/matrix.js';
 import { loadParityConfig } from '../tools/parity/run.js';
 import { type BrowserSession, openDemo } from './helpers/browser.js';
@@ -18,12 +18,12 @@ import { argmax, maxAbsDiff, ortReference, type Reference, tfjsReference } from 
 const DEFAULT_MODEL_DIR = join(import.meta.dirname, '..', 'public', 'models', 'nsfw-mobilenet-v2');
 
 /** How many photos each backend classifies (emulated GPUs take seconds per image). */
-const PHOTOS_PER_BACKEND: Record<BackendName, number> = { wasm: Infinity, webgl: 3, webgpu: 2 };
+const PHOTOS_PER_BACKEND: Record<LocalBackendName, number> = { wasm: Infinity, webgl: 3, webgpu: 2 };
 /** Max |Δprob| vs the Node reference on the identical tensor: the parity thresholds (docs/parity.md). */
 const TOLERANCE = loadParityConfig().tensor.maxAbsDiffProb;
 
 interface EngineCase {
-  engine: EngineName;
+  engine: LocalEngineName;
   model: () => string | ModelManifest;
   baseUrl?: string;
   reference: () => Promise<Reference>;

@@ -12,7 +12,7 @@
  */
 import type { Page } from 'playwright';
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { BackendName, EngineName, ModelManifest } from '../src/types.js';
+import type { LocalBackendName, LocalEngineName, ModelManifest } from '../src/types.js';
 import { BACKENDS, DEFAULT_MODELS as MODELS, ENGINES, GPU_BACKENDS } from '../tools/browser/matrix.js';
 import { reloadLibraryPage, useDemoSession } from './helpers/browser.js';
 import { hasSharedData, photoNames, SKIP_NO_DATA } from './helpers/data.js';
@@ -167,7 +167,7 @@ describe.skipIf(!hasSharedData || LONG_SOAK_PASSED)(`memory soak (${LONG_SOAK_PA
   const photos = photoNames().slice(0, 8);
 
   /** n classifications of the photos in turn after a warm-up; heap and tfjs tensors before and after. */
-  function soak(page: Page, model: string | ModelManifest, baseUrl: string | undefined, backend: BackendName, n: number): Promise<SoakResult> {
+  function soak(page: Page, model: string | ModelManifest, baseUrl: string | undefined, backend: LocalBackendName, n: number): Promise<SoakResult> {
     return page.evaluate(async ({ model, baseUrl, backend, photos, n }): Promise<SoakResult> => {
       const { settledHeap: heap, engineMemory } = window as unknown as { settledHeap: () => Promise<number>; engineMemory: () => EngineMemory };
       const clf = await window.inpageClassifier.createClassifier({ model, ...(baseUrl ? { baseUrl } : {}), backends: [backend], cache: false, rememberBackend: false });
@@ -186,7 +186,7 @@ describe.skipIf(!hasSharedData || LONG_SOAK_PASSED)(`memory soak (${LONG_SOAK_PA
     }, { model, baseUrl, backend, photos, n });
   }
 
-  function check(label: string, engine: EngineName, backend: BackendName, r: SoakResult): void {
+  function check(label: string, engine: LocalEngineName, backend: LocalBackendName, r: SoakResult): void {
     console.log(`soak ${label}: ${r.n} calls, heap ${(r.heap0 / 1e6).toFixed(1)} → ${(r.heap1 / 1e6).toFixed(1)} MB${r.tensors0 === undefined ? '' : `, tensors ${r.tensors0} → ${r.tensors1}`}`
       + `, wasm memory ${(r.mem0.wasm / 1e6).toFixed(1)} → ${(r.mem1.wasm / 1e6).toFixed(1)} MB (${r.mem1.memories} memories)`
       + `, live GPU objects ${JSON.stringify(gpuObjects(r.mem0))} → ${JSON.stringify(gpuObjects(r.mem1))}`);

@@ -8,7 +8,7 @@ export { ClassifierError, isClassifierError } from './errors.js';
 export type { ClassifierErrorCode, ClassifierErrorOptions } from './errors.js';
 export type { BackendChange } from './backends/failover.js';
 export type {
-  CacheOptions, CallOptions, ClassifierOptions, CustomPreprocess, InputLimits, MetricsOptions, ModelCacheOptions, ModelSource, PreprocessingOptions, Resampling, SelectionOptions, TierOptions, WasmOptions,
+  CacheOptions, CallOptions, ClassifierOptions, CustomPreprocess, InputLimits, MetricsOptions, ModelCacheOptions, ModelSource, RemoteOptions, PreprocessingOptions, Resampling, SelectionOptions, TierOptions, WasmOptions,
 } from './options.js';
 export { DEFAULT_LIMITS } from './options.js';
 export { validateManifest } from './manifest/schema.js';

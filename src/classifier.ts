@@ -67,6 +67,19 @@ function useCacheOption(value: unknown): boolean {
   return value;
 }
 
+/** What a PageClassifier starts from: a loaded model on a working engine, and how it was chosen. */
+export interface PageClassifierInit {
+  model: LoadedModel;
+  engine: Engine;
+  /** Starts the best remaining backend after a loss, never one in `exclude`. */
+  restart: (exclude: BackendName[]) => Promise<Engine>;
+  options: ResolvedOptions;
+  fallbacks: BackendFallback[];
+  capabilities: BackendCapability[];
+  adapter: AdapterInfo | null;
+  selection: BackendSelection;
+}
+
 /** Tier selection's record for a classifier it chose: kept here, out of the public surface. */
 const tierSelections = new WeakMap<PageClassifier, TierSelection>();
 
@@ -106,10 +119,7 @@ export class PageClassifier extends EventTarget implements Classifier {
   readonly adapter: AdapterInfo | null;
   readonly selection: BackendSelection;
 
-  constructor(init: {
-    model: LoadedModel; engine: Engine; restart: (exclude: BackendName[]) => Promise<Engine>; options: ResolvedOptions;
-    fallbacks: BackendFallback[]; capabilities: BackendCapability[]; adapter: AdapterInfo | null; selection: BackendSelection;
-  }) {
+  constructor(init: PageClassifierInit) {
     super();
     this.#model = init.model;
     this.#engine = new ResilientEngine(init.engine, init.restart, (change) => this.#backendChanged(change));

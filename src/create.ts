@@ -6,16 +6,17 @@
  */
 import { rememberKey } from './backends/remember.js';
 import { orderCandidates, probeAll, selectBackend } from './backends/select.js';
-import { PageClassifier } from './classifier.js';
+import { PageClassifier, type PageClassifierInit } from './classifier.js';
+import type { Engine } from './engines/engine.js';
 import type { Classifier } from './classifier-api.js';
 import { type EngineLoaders, engineFor, missingEngine } from './engines/registry.js';
 import { abortedError, throwIfAborted } from './call-control.js';
 import { ClassifierError, describeError } from './errors.js';
 import { type LoadedModel, loadModel } from './manifest/load.js';
 import { tensorShape } from './preprocess/tensor.js';
-import type { ClassifierOptions, CustomPreprocess, ResolvedOptions } from './options.js';
+import type { ClassifierOptions, CustomPreprocess, ResolvedOptions, ResolvedRemote } from './options.js';
 import { resolveOptions } from './resolve-options.js';
-import type { BackendCapability, BackendName } from './types.js';
+import type { BackendCapability, BackendName, LocalBackendName } from './types.js';
 
 /** Starts a classifier in a Web Worker (src/worker/start*.ts, one per entry point, each naming its own worker script). */
 export type WorkerStart = (options: ResolvedOptions) => Promise<Classifier>;
@@ -124,21 +125,72 @@ function withCustomInput(model: LoadedModel, custom: CustomPreprocess): LoadedMo
  * @throws ClassifierError MANIFEST_INVALID, MODEL_LOAD_FAILED, MODEL_INTEGRITY, ENGINE_UNAVAILABLE, NO_BACKEND
  */
 async function startModel(resolved: ResolvedOptions, entry: Pick<EntryPoint, 'loaders'>): Promise<PageClassifier> {
+  const { remote } = resolved;
   const loaded = await loadModel(resolved.model, {
     baseUrl: resolved.baseUrl,
     cacheName: resolved.modelCache?.name ?? null,
     integrity: resolved.integrity,
+    // Remote only: the page needs the manifest (preprocessing) and labels, not the weights.
+    weights: !remote || remote.fallback === 'local',
     onProgress: resolved.onProgress,
     accept: (manifest) => {
+      if (remote && remote.fallback !== 'local') return;
       const missing = missingEngine(manifest.format, entry.loaders);
       if (missing) throw new ClassifierError('ENGINE_UNAVAILABLE', `Cannot run ${manifest.name}: ${missing}.`, { details: { engine: engineFor(manifest.format), format: manifest.format } });
     },
   });
   const model = resolved.preprocessing.custom ? withCustomInput(loaded, resolved.preprocessing.custom) : loaded;
+  if (remote) return startRemote(resolved, { ...remote, model: remote.model || model.manifest.name }, model, entry);
+  return startLocal(resolved, model, entry);
+}
+
+/**
+ * The remote engine, checked against the server and warmed up. With
+ * `fallback: 'local'`, a server that cannot be reached now starts the local
+ * backends instead (the reason in `fallbacks`), and one lost later hands over
+ * to them like a lost GPU (a `backendchange` from 'remote').
+ */
+async function startRemote(resolved: ResolvedOptions, remote: ResolvedRemote, model: LoadedModel, entry: Pick<EntryPoint, 'loaders'>): Promise<PageClassifier> {
+  resolved.onProgress({ phase: 'init', loaded: 0, total: 1, detail: 'remote' });
+  // Its own chunk: apps that never configure a server do not carry the client.
+  const { createRemoteEngine } = await import('./engines/remote.js');
+  let engine: Engine;
+  try {
+    engine = await createRemoteEngine(model, remote);
+  } catch (error) {
+    // Only an unreachable server (network, timeout, 5xx/429 after the retries) falls back: one that answers
+    // 4xx (no such model, a shape that does not fit) is a configuration error, never hidden by the fallback.
+    const unreachable = error instanceof ClassifierError && error.details.unreachable === true;
+    if (remote.fallback !== 'local' || !unreachable) throw error;
+    const parts = await selectLocal(resolved, model, entry);
+    return new PageClassifier({ ...parts, fallbacks: [{ backend: 'remote', reason: `the inference server could not be reached: ${error.message}` }, ...parts.fallbacks] });
+  }
+  resolved.onProgress({ phase: 'ready', loaded: 1, total: 1, detail: 'remote' });
+  // Lost later (fallback local): the local backends take over, as after a lost GPU; then their own restarts apply.
+  let localRestart: PageClassifierInit['restart'] | null = null;
+  const restart: PageClassifierInit['restart'] = async (exclude) => {
+    if (remote.fallback !== 'local') throw new Error('no backend besides the inference server (remote.fallback is none)');
+    if (localRestart) return localRestart(exclude);
+    const parts = await selectLocal(resolved, model, entry);
+    localRestart = parts.restart;
+    return parts.engine;
+  };
+  return new PageClassifier({
+    model, engine, restart, options: resolved, fallbacks: [], capabilities: [], adapter: null,
+    selection: { mode: 'explicit', measured: false, fromCache: false, candidates: [] },
+  });
+}
+
+async function startLocal(resolved: ResolvedOptions, model: LoadedModel, entry: Pick<EntryPoint, 'loaders'>): Promise<PageClassifier> {
+  return new PageClassifier(await selectLocal(resolved, model, entry));
+}
+
+/** A local backend for the model (probes, selection, warm-up), and how to restart on another one. */
+async function selectLocal(resolved: ResolvedOptions, model: LoadedModel, entry: Pick<EntryPoint, 'loaders'>): Promise<PageClassifierInit> {
   const engine = engineFor(model.manifest.format);
   const probed = await probeAll(resolved.wasm.threads, engine);
   const factory = await entry.loaders[engine]!();
-  const createEngine = (backend: BackendName) => factory({ model, backend, wasmPaths: resolved.wasm.paths, wasmThreads: probed.wasmThreads });
+  const createEngine = (backend: LocalBackendName) => factory({ model, backend, wasmPaths: resolved.wasm.paths, wasmThreads: probed.wasmThreads });
   const warmupInput = new Float32Array(tensorShape(model.manifest.input.size, model.manifest.input.layout, model.manifest.input.channels).reduce((a, b) => a * b, 1));
   const { selection: how } = resolved;
   let selection;
@@ -177,8 +229,8 @@ async function startModel(resolved: ResolvedOptions, entry: Pick<EntryPoint, 'lo
     });
     return next.engine;
   };
-  return new PageClassifier({
+  return {
     model, engine: selection.engine, restart, options: resolved, fallbacks: selection.fallbacks,
     capabilities: withWasmInEffect(probed.capabilities, selection.engine.wasm), adapter: probed.adapter, selection: selection.selection,
-  });
+  };
 }

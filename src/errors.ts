@@ -26,7 +26,8 @@ export type ClassifierErrorCode =
   | 'QUEUE_FULL'
   | 'INFERENCE_FAILED'
   | 'PREPROCESS_FAILED'
-  | 'INVALID_REGION';
+  | 'INVALID_REGION'
+  | 'REMOTE_FAILED';
 
 export interface ClassifierErrorOptions {
   /** The underlying error, if any (kept as `error.cause`). */

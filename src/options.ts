@@ -4,10 +4,10 @@
  * …), with every default in {@link DEFAULTS}. Validation and the mapping of
  * the deprecated flat names live in resolve-options.ts.
  */
-import type { BackendName, LoadProgress, ModelManifest } from './types.js';
+import type { BackendName, LoadProgress, LocalBackendName, ModelManifest } from './types.js';
 
 /** Every backend, in the order 'auto' would try hardware GPUs. */
-export const ALL_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm'];
+export const ALL_BACKENDS: readonly LocalBackendName[] = ['webgpu', 'webgl', 'wasm'];
 
 /** A model: the URL of its `manifest.json`, or the manifest object. */
 export type ModelSource = string | URL | ModelManifest;
@@ -85,7 +85,7 @@ export interface ClassifierOptions {
    * @defaultValue `'auto'`
    * @example { backends: ['webgl', 'wasm'] }
    */
-  backends?: 'auto' | readonly BackendName[];
+  backends?: 'auto' | readonly LocalBackendName[];
   /**
    * How `'auto'` chooses and remembers the backend, and how long one may take to start.
    * @defaultValue `{ measure: 'auto', budgetMs: 1500, initTimeoutMs: 60000, remember: true }`
@@ -113,6 +113,15 @@ export interface ClassifierOptions {
    * @example { metrics: { userTiming: true } }
    */
   metrics?: MetricsOptions;
+  /**
+   * Run the model on an inference server instead of in the page: the page
+   * still decodes and preprocesses (so an answer equals a local one on the
+   * same tensor) and posts the tensor. Nothing is sent anywhere unless this
+   * is set. See docs/serving.md.
+   * @defaultValue none (everything runs in the page)
+   * @example { remote: { url: 'https://models.example.com', protocol: 'v2', fallback: 'local' } }
+   */
+  remote?: RemoteOptions;
   /**
    * Input limits, checked before decoding; larger inputs reject with `INPUT_TOO_LARGE`.
    * @defaultValue `{ maxBytes: 20 MiB, maxPixels: 50_000_000 }` ({@link DEFAULT_LIMITS})
@@ -254,6 +263,46 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/** `remote`: where the inference server is and how to talk to it. */
+export interface RemoteOptions {
+  /** The server's base URL (e.g. `http://127.0.0.1:8787`, or KServe's `https://host/`). */
+  url: string;
+  /** 'v2': Open Inference Protocol V2 (KServe, Triton, MLServer, OpenVINO); 'tfserving': TF Serving REST. */
+  protocol: 'v2' | 'tfserving';
+  /** The model's name on the server. @defaultValue the manifest's `name` */
+  model?: string;
+  /** A model version on the server. @defaultValue the server's default */
+  version?: string;
+  /** Sent with every request (e.g. `{ authorization: 'Bearer …' }`). */
+  headers?: Record<string, string>;
+  /** Per request. @defaultValue 30000 */
+  timeoutMs?: number;
+  /** Further attempts on 5xx, 429 and network failures (backoff 200 ms, 400 ms, … or Retry-After). @defaultValue 2 */
+  retries?: number;
+  /** Most images per request (classifyBatch). @defaultValue 16 */
+  maxBatch?: number;
+  /**
+   * 'local': when the server cannot be reached (at start, or later after the
+   * retries), run in the page instead, as after a lost GPU (the model files
+   * are downloaded for it); 'none': REMOTE_FAILED. @defaultValue 'none'
+   */
+  fallback?: 'local' | 'none';
+}
+
+/** `remote` with every default filled in. */
+export interface ResolvedRemote {
+  url: string;
+  protocol: 'v2' | 'tfserving';
+  /** '' until the manifest is known: then its name. */
+  model: string;
+  version: string | undefined;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  retries: number;
+  maxBatch: number;
+  fallback: 'local' | 'none';
+}
+
 /** `metrics`: latency percentiles and User Timing. */
 export interface MetricsOptions {
   /** Latest calls the latency percentiles of `stats()` are taken over. @defaultValue 1000 */
@@ -363,12 +412,13 @@ export interface ResolvedOptions {
   tiers: { models: (string | ModelManifest)[]; latencyBudgetMs: number } | null;
   integrity: 'sha256' | 'none';
   baseUrl: string;
-  backends: 'auto' | readonly BackendName[];
+  backends: 'auto' | readonly LocalBackendName[];
   selection: Required<SelectionOptions>;
   /** maxEntries 0: the cache is off. */
   cache: { maxEntries: number; ttlMs: number | undefined; fallbackToCache: boolean };
   calls: { maxQueue: number; timeoutMs: number | undefined };
   metrics: Required<MetricsOptions>;
+  remote: ResolvedRemote | null;
   limits: InputLimits;
   preprocessing: Required<Omit<PreprocessingOptions, 'custom'>> & { custom: CustomPreprocess | null };
   wasm: { paths: { ort: string; tfjs: string }; threads: number };

@@ -6,7 +6,7 @@
  * one wins.
  */
 import {
-  ALL_BACKENDS, type CacheOptions, type ClassifierOptions, type CustomPreprocess, DEFAULT_LIMITS, DEFAULT_MODEL_PATH, DEFAULTS, type ModelSource, positiveInteger, positiveNumber, type ResolvedOptions,
+  ALL_BACKENDS, type CacheOptions, type ClassifierOptions, type CustomPreprocess, DEFAULT_LIMITS, DEFAULT_MODEL_PATH, DEFAULTS, type ModelSource, positiveInteger, positiveNumber, type ResolvedOptions, type ResolvedRemote,
 } from './options.js';
 import type { ModelManifest } from './types.js';
 
@@ -73,7 +73,7 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
     throw new TypeError('createClassifier(options): options must be an object (or nothing, for the default model)');
   }
   const o = upgradeLegacy(options);
-  for (const group of ['tiers', 'selection', 'cache', 'calls', 'metrics', 'limits', 'preprocessing', 'wasm', 'modelCache'] as const) {
+  for (const group of ['tiers', 'selection', 'cache', 'calls', 'metrics', 'remote', 'limits', 'preprocessing', 'wasm', 'modelCache'] as const) {
     if (o[group] !== false) object(`options.${group}`, o[group]);
   }
   if (o.worker !== undefined && typeof o.worker !== 'boolean') throw new TypeError(`options.worker must be true or false, got ${String(o.worker)}`);
@@ -141,6 +141,7 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
       maxQueue: positiveInteger('options.calls.maxQueue', calls.maxQueue ?? DEFAULTS.calls.maxQueue),
       timeoutMs: calls.timeoutMs === undefined ? undefined : positiveNumber('options.calls.timeoutMs', calls.timeoutMs),
     },
+    remote: resolveRemote(o.remote, base),
     metrics: {
       window: positiveInteger('options.metrics.window', metrics.window ?? DEFAULTS.metrics.window),
       userTiming: metrics.userTiming ?? DEFAULTS.metrics.userTiming,
@@ -162,5 +163,30 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
     worker: o.worker ?? false,
     onProgress: o.onProgress ?? (() => {}),
     onBackendChange: o.onBackendChange ?? (() => {}),
+  };
+}
+
+/** `remote`, checked: a URL, a known protocol, sane numbers. */
+function resolveRemote(remote: ClassifierOptions['remote'], base: string): ResolvedRemote | null {
+  if (remote === undefined) return null;
+  object('options.remote', remote);
+  if (typeof remote.url !== 'string' || remote.url === '') throw new TypeError('options.remote.url must be the inference server\'s URL, e.g. \'http://127.0.0.1:8787\'');
+  const headers = remote.headers ?? {};
+  object('options.remote.headers', headers);
+  for (const [k, v] of Object.entries(headers)) if (typeof v !== 'string') throw new TypeError(`options.remote.headers["${k}"] must be a string`);
+  if (remote.model !== undefined && (typeof remote.model !== 'string' || remote.model === '')) throw new TypeError('options.remote.model must be a non-empty string (the model\'s name on the server)');
+  if (remote.version !== undefined && (typeof remote.version !== 'string' || remote.version === '')) throw new TypeError('options.remote.version must be a non-empty string');
+  const retries = remote.retries ?? 2;
+  if (!Number.isInteger(retries) || retries < 0) throw new TypeError(`options.remote.retries must be a whole number ≥ 0, got ${String(remote.retries)}`);
+  return {
+    url: new URL(remote.url, base).href,
+    protocol: oneOf('options.remote.protocol', remote.protocol, ['v2', 'tfserving'] as const),
+    model: remote.model ?? '',
+    version: remote.version,
+    headers: { ...headers },
+    timeoutMs: positiveNumber('options.remote.timeoutMs', remote.timeoutMs ?? 30_000),
+    retries,
+    maxBatch: positiveInteger('options.remote.maxBatch', remote.maxBatch ?? 16),
+    fallback: oneOf('options.remote.fallback', remote.fallback ?? 'none', ['local', 'none'] as const),
   };
 }

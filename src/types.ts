@@ -3,10 +3,14 @@
  * (no runtime code), kept apart from behaviour.
  */
 
-/** A backend an engine can run on. */
-export type BackendName = 'webgpu' | 'webgl' | 'wasm';
-/** The runtime behind the backend: onnxruntime-web or TensorFlow.js. */
-export type EngineName = 'ort' | 'tfjs';
+/** A backend an engine can run on; 'remote': an inference server (`createClassifier({ remote })`). */
+export type BackendName = LocalBackendName | 'remote';
+/** The backends in the page. */
+export type LocalBackendName = 'webgpu' | 'webgl' | 'wasm';
+/** The runtime behind the backend: onnxruntime-web, TensorFlow.js, or an inference server. */
+export type EngineName = LocalEngineName | 'remote';
+/** The runtimes in the page. */
+export type LocalEngineName = 'ort' | 'tfjs';
 export type ModelFormat = 'onnx' | 'tfjs-layers' | 'tfjs-graph';
 export type ResizeMode = 'crop' | 'stretch' | 'letterbox' | 'fit-height';
 /** Pillow's resampling filters (each antialiased: the filter widens when shrinking), as a PIL/torchvision server applies them. */
@@ -144,7 +148,7 @@ export interface BackendFallback {
 
 /** What the probes found out about a backend before it was tried. */
 export interface BackendCapability {
-  backend: BackendName;
+  backend: LocalBackendName;
   available: boolean;
   /** `software` when the GPU is emulated (SwiftShader, llvmpipe, a WebGPU fallback adapter). */
   kind: 'hardware' | 'software' | 'cpu' | 'unknown';
@@ -171,7 +175,7 @@ export interface AdapterInfo {
 
 /** One backend as the selection saw it. */
 export interface SelectionCandidate {
-  backend: BackendName;
+  backend: LocalBackendName;
   kind: BackendCapability['kind'];
   /**
    * selected: in use; measured: timed but slower; failed: init or warm-up failed;

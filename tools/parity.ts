@@ -18,7 +18,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BackendName } from '../src/types.js';
+import type { LocalBackendName } from '../src/types.js';
 import { BACKENDS } from './browser/matrix.js';
 import { formatTable, loadParityConfig, manifestLabels, type ModelGroup, runParity } from './parity/run.js';
 import { hasSharedData, imageFiles, imagenetManifest, ONNX_MODEL_FILE, SHARED_DATA } from './shared-data.js';
@@ -97,7 +97,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const report = await runParity({
     groups,
     images: imageFiles(imagesDir).map((f) => join(imagesDir, f)),
-    backends: values.backends!.split(',') as BackendName[],
+    backends: values.backends!.split(',') as LocalBackendName[],
     gpuImages: Number(values['gpu-images']),
     config: loadParityConfig(),
     log: (line) => console.error(`parity: ${line}`),

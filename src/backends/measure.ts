@@ -6,11 +6,11 @@
  */
 import type { Engine } from '../engines/engine.js';
 import { describeError } from '../errors.js';
-import type { BackendName } from '../types.js';
+import type { LocalBackendName } from '../types.js';
 import { medianOfRuns, timed } from '../timing.js';
 
 export interface Measurement {
-  backend: BackendName;
+  backend: LocalBackendName;
   engine?: Engine;
   ms?: number;
   status: 'measured' | 'failed' | 'abandoned';
@@ -39,7 +39,7 @@ export async function raceInit(pending: Promise<Engine>, ms: number): Promise<En
  * @param start - initialises the backend and runs its warm-up; rejects when it does not work
  * @param mismatch - errors that no other backend can fix; rethrown at once
  */
-export async function measureCandidates(candidates: BackendName[], budgetMs: number, start: (b: BackendName) => Promise<Engine>, input: Float32Array, mismatch: (e: unknown) => boolean): Promise<Measurement[]> {
+export async function measureCandidates(candidates: LocalBackendName[], budgetMs: number, start: (b: LocalBackendName) => Promise<Engine>, input: Float32Array, mismatch: (e: unknown) => boolean): Promise<Measurement[]> {
   const share = budgetMs / Math.max(1, candidates.length);
   const results: Measurement[] = [];
   for (const backend of candidates) {

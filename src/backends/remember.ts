@@ -7,7 +7,7 @@
  * update or a different GPU re-decides. localStorage where there is one
  * (not in workers), else memory for this page.
  */
-import type { BackendName } from '../types.js';
+import type { LocalBackendName } from '../types.js';
 
 export const PREFIX = 'inpage-classifier:backend:v1:';
 /** This page's (or worker's) copy; remember-sync.ts carries it across a worker boundary. */
@@ -32,7 +32,7 @@ export function rememberKey(modelId: string, modelSha256: string): string {
 }
 
 /** The decision stored under `key`, if it was made on a device with this signature. */
-export function recall<T extends string | number = BackendName>(key: string, signature: string): T | null {
+export function recall<T extends string | number = LocalBackendName>(key: string, signature: string): T | null {
   const raw = storage()?.getItem(key) ?? memory.get(key) ?? null;
   if (!raw) return null;
   try {
@@ -43,7 +43,7 @@ export function recall<T extends string | number = BackendName>(key: string, sig
   }
 }
 
-export function remember<T extends string | number = BackendName>(key: string, signature: string, choice: T): void {
+export function remember<T extends string | number = LocalBackendName>(key: string, signature: string, choice: T): void {
   const raw = JSON.stringify({ choice, signature, at: Date.now() } satisfies Remembered<T>);
   memory.set(key, raw);
   try {

@@ -11,7 +11,7 @@ import { ClassifierError, describeError } from '../errors.js';
 import { type Engine, ModelMismatchError } from '../engines/engine.js';
 import type { LoadedModel } from '../manifest/load.js';
 import { allFinite } from '../postprocess/scores.js';
-import type { AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, EngineName, LoadProgress, SelectionCandidate } from '../types.js';
+import type { AdapterInfo, BackendCapability, BackendFallback, LocalBackendName, BackendSelection, EngineName, LoadProgress, SelectionCandidate } from '../types.js';
 import { measureCandidates, raceInit } from './measure.js';
 import { probeWasm, probeWebGL, probeWebGPU } from './probe.js';
 import { recall, remember } from './remember.js';
@@ -35,9 +35,9 @@ const rank = (c: BackendCapability | undefined): number => {
 };
 
 /** 'auto': discrete GPUs (WebGPU first), integrated/unknown GPUs, WASM, emulated WebGL, emulated WebGPU. */
-export function orderCandidates(preference: 'auto' | readonly BackendName[], capabilities: readonly BackendCapability[]): BackendName[] {
+export function orderCandidates(preference: 'auto' | readonly LocalBackendName[], capabilities: readonly BackendCapability[]): LocalBackendName[] {
   if (preference !== 'auto') return [...preference];
-  const cap = (b: BackendName) => capabilities.find((c) => c.backend === b);
+  const cap = (b: LocalBackendName) => capabilities.find((c) => c.backend === b);
   return (['webgpu', 'webgl', 'wasm'] as const)
     .filter((b) => cap(b) !== undefined) // only what was probed
     .map((b, i) => ({ b, r: rank(cap(b)) * 10 + i }))
@@ -47,10 +47,10 @@ export function orderCandidates(preference: 'auto' | readonly BackendName[], cap
 
 export interface SelectRequest {
   model: LoadedModel;
-  preference: 'auto' | readonly BackendName[];
-  candidates: BackendName[];
+  preference: 'auto' | readonly LocalBackendName[];
+  candidates: LocalBackendName[];
   capabilities: readonly BackendCapability[];
-  createEngine: (backend: BackendName) => Promise<Engine>;
+  createEngine: (backend: LocalBackendName) => Promise<Engine>;
   warmupInput: Float32Array;
   onProgress: (p: LoadProgress) => void;
   /** 'auto': measure when an integrated/unknown GPU leads; 'always': time every available candidate; 'never'. */
@@ -86,8 +86,8 @@ function fatal(model: LoadedModel, error: unknown): ClassifierError | null {
 
 export async function selectBackend(req: SelectRequest): Promise<Selection> {
   const auto = req.preference === 'auto';
-  const cap = (b: BackendName) => req.capabilities.find((c) => c.backend === b);
-  const table = new Map<BackendName, SelectionCandidate>(req.candidates.map((b) => [b, { backend: b, kind: cap(b)?.kind ?? 'unknown', status: 'not-tried' }]));
+  const cap = (b: LocalBackendName) => req.capabilities.find((c) => c.backend === b);
+  const table = new Map<LocalBackendName, SelectionCandidate>(req.candidates.map((b) => [b, { backend: b, kind: cap(b)?.kind ?? 'unknown', status: 'not-tried' }]));
   for (const c of table.values()) {
     const probe = cap(c.backend);
     if (probe && !probe.available) Object.assign(c, { status: 'unavailable', reason: probe.reason ?? 'unavailable' });
@@ -97,7 +97,7 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
   const progress = (p: LoadProgress) => {
     if (!chosen) req.onProgress(p);
   };
-  const start = async (backend: BackendName): Promise<Engine> => {
+  const start = async (backend: LocalBackendName): Promise<Engine> => {
     progress({ phase: 'init', loaded: 0, total: 0, detail: backend });
     const engine = await req.createEngine(backend);
     try {
@@ -109,7 +109,7 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
       throw error;
     }
   };
-  const attempt = async (backend: BackendName): Promise<Engine | null> => {
+  const attempt = async (backend: LocalBackendName): Promise<Engine | null> => {
     try {
       const engine = await raceInit(start(backend), req.initTimeoutMs);
       if (engine === 'timeout') {
@@ -125,8 +125,8 @@ export async function selectBackend(req: SelectRequest): Promise<Selection> {
   };
   const finish = (engine: Engine, measured: boolean, fromCache: boolean): Selection => {
     chosen = true;
-    table.get(engine.backend)!.status = 'selected';
-    if (auto && req.memory && !fromCache) remember(req.memory.key, req.memory.signature, engine.backend);
+    table.get(engine.backend as LocalBackendName)!.status = 'selected';
+    if (auto && req.memory && !fromCache) remember(req.memory.key, req.memory.signature, engine.backend as LocalBackendName);
     const candidates = [...table.values()];
     for (const c of candidates) {
       if (auto && c.status === 'not-tried' && c.kind === 'software') {

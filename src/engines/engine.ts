@@ -4,7 +4,7 @@
  * engines (ort.ts, tfjs.ts) implement it; registry.ts says which engine runs
  * which format and how each is loaded.
  */
-import type { BackendName, EngineName } from '../types.js';
+import type { BackendName, EngineName, LocalBackendName } from '../types.js';
 import type { LoadedModel } from '../manifest/load.js';
 
 export interface Engine {
@@ -37,7 +37,7 @@ export interface Engine {
 
 export interface EngineContext {
   model: LoadedModel;
-  backend: BackendName;
+  backend: LocalBackendName;
   wasmPaths: { ort: string; tfjs: string };
   /** Threads for WASM (1 when the page is not cross-origin isolated). */
   wasmThreads: number;

@@ -5,7 +5,7 @@
  */
 import type * as Ort from 'onnxruntime-web';
 import { tensorShape } from '../preprocess/tensor.js';
-import type { BackendName } from '../types.js';
+import type { LocalBackendName } from '../types.js';
 import { type Engine, type EngineContext, ModelMismatchError } from './engine.js';
 import { withWasmDiagnosis } from './asset-check.js';
 import { NEVER, watchGPUDevice, watchWebGLContext } from './loss.js';
@@ -14,14 +14,14 @@ import { checkInputShape } from './input-shape.js';
 
 type OrtModule = typeof Ort;
 
-const bundles: Record<BackendName, () => Promise<OrtModule>> = {
+const bundles: Record<LocalBackendName, () => Promise<OrtModule>> = {
   wasm: () => import('onnxruntime-web/wasm'),
   webgpu: () => import('onnxruntime-web/webgpu'),
   webgl: () => import('onnxruntime-web/webgl'),
 };
 
 /** The wasm binary each bundle fetches from wasmPaths (WebGL runs in JS only). */
-const WASM_FILE: Partial<Record<BackendName, string>> = {
+const WASM_FILE: Partial<Record<LocalBackendName, string>> = {
   wasm: 'ort-wasm-simd-threaded.wasm',
   webgpu: 'ort-wasm-simd-threaded.asyncify.wasm',
 };

@@ -1,10 +1,10 @@
 /**
  * Which engine runs which model format, and how an entry point reaches it.
  * Adding an engine: its own file (implementing engine.ts's `Engine`), a
- * loader file beside load-ort.ts, its name in `EngineName` (types.ts) and one
+ * loader file beside load-ort.ts, its name in `LocalEngineName` (types.ts) and one
  * line in {@link ENGINES} below.
  */
-import type { EngineName, ModelFormat } from '../types.js';
+import type { LocalEngineName, ModelFormat } from '../types.js';
 import type { EngineFactory } from './engine.js';
 
 /**
@@ -14,17 +14,17 @@ import type { EngineFactory } from './engine.js';
  * (`inpage-classifier/onnx`, `/tfjs`) keeps it out of the app's bundle —
  * also with bundlers that keep every `import()` of a module they include.
  */
-export type EngineLoaders = Partial<Record<EngineName, () => Promise<EngineFactory>>>;
+export type EngineLoaders = Partial<Record<LocalEngineName, () => Promise<EngineFactory>>>;
 
 /** Per engine: the formats it runs and the entry point that has only it (for error messages). */
-const ENGINES: Record<EngineName, { formats: readonly ModelFormat[]; entry: string }> = {
+const ENGINES: Record<LocalEngineName, { formats: readonly ModelFormat[]; entry: string }> = {
   ort: { formats: ['onnx'], entry: 'inpage-classifier/onnx' },
   tfjs: { formats: ['tfjs-layers', 'tfjs-graph'], entry: 'inpage-classifier/tfjs' },
 };
 
 /** The engine that runs a model format. */
-export function engineFor(format: ModelFormat): EngineName {
-  const found = (Object.keys(ENGINES) as EngineName[]).find((name) => ENGINES[name].formats.includes(format));
+export function engineFor(format: ModelFormat): LocalEngineName {
+  const found = (Object.keys(ENGINES) as LocalEngineName[]).find((name) => ENGINES[name].formats.includes(format));
   if (!found) throw new Error(`no engine runs ${format} models`); // the manifest schema admits only known formats
   return found;
 }

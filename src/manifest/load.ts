@@ -38,6 +38,8 @@ export interface LoadModelOptions {
   accept?: (manifest: ModelManifest) => void;
   /** @defaultValue 'sha256' */
   integrity?: Integrity;
+  /** false: the manifest and labels only (a remote engine runs the model, with no local fallback). @defaultValue true */
+  weights?: boolean;
 }
 
 /** What a manifest URL answered: JSON, or (for a folder's `manifest.json`) nothing usable there. */
@@ -315,6 +317,7 @@ export async function loadModel(source: string | ModelManifest, options: LoadMod
   };
 
   const files = new Map<string, Uint8Array>();
+  if (options.weights === false) return { manifest, files, labels: await loadLabels(manifest, fetchFile), id: `${manifest.name}@${manifest.version}` };
   const modelBytes = await fetchFile(manifest.files.model);
   // Even with a matching sha256 (a manifest generated from a broken file), say plainly what the file is.
   const wrong = modelBytes.byteLength === 0 ? 'empty (0 bytes)' : sniffWrongContent(modelBytes);
@@ -327,13 +330,14 @@ export async function loadModel(source: string | ModelManifest, options: LoadMod
     const bytes = await Promise.all(shards.map(fetchFile));
     shards.forEach((name, i) => files.set(name, bytes[i]!));
   }
-  let labels: string[];
-  if (Array.isArray(manifest.labels)) {
-    labels = manifest.labels;
-  } else {
-    const text = new TextDecoder().decode(await fetchFile(manifest.labels));
-    labels = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-  }
+  const labels = await loadLabels(manifest, fetchFile);
   options.onProgress({ phase: 'verify', loaded, total: loaded });
   return { manifest, files, labels, id: `${manifest.name}@${manifest.version}` };
+}
+
+/** The manifest's labels: inline, or one per line in its labels file. */
+async function loadLabels(manifest: ModelManifest, fetchFile: (name: string) => Promise<Uint8Array>): Promise<string[]> {
+  if (Array.isArray(manifest.labels)) return manifest.labels;
+  const text = new TextDecoder().decode(await fetchFile(manifest.labels));
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
 }

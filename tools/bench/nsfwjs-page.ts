@@ -5,17 +5,17 @@
  * blob → <img> (object URL, decode) → `nsfw.classify(img)`.
  */
 import { type NSFWJS, load } from 'nsfwjs/core';
-import type { BackendName } from '../../src/types.js';
+import type { LocalBackendName } from '../../src/types.js';
 import { useTfBackend } from './raw-page.js';
 
 export interface PeerModel {
-  backend: BackendName;
+  backend: LocalBackendName;
   classify(blob: Blob): Promise<{ className: string; probability: number }[]>;
   dispose(): Promise<void>;
 }
 
 /** One nsfwjs instance per tfjs backend, loaded while that backend is active (its weights live there). */
-export async function loadNsfwjs(modelJsonUrl: string, backend: BackendName): Promise<PeerModel> {
+export async function loadNsfwjs(modelJsonUrl: string, backend: LocalBackendName): Promise<PeerModel> {
   await useTfBackend(backend);
   const nsfw: NSFWJS = await load(modelJsonUrl, { size: 224 });
   return {

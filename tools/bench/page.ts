@@ -7,7 +7,7 @@
  * image), so all of them see the same images under the same machine load.
  */
 import type { ClassifierOptions } from '../../src/options.js';
-import type { BackendName, EngineName, StageTimings } from '../../src/types.js';
+import type { LocalBackendName, LocalEngineName, StageTimings } from '../../src/types.js';
 import { base64ToBytes, float32ToBase64 } from '../browser/base64.js';
 import { DEFAULT_MODELS, ENGINES } from '../browser/matrix.js';
 import { type PeerModel, loadNsfwjs } from './nsfwjs-page.js';
@@ -26,8 +26,8 @@ export type SlotKind = 'classify' | 'classifyCanvas' | 'classifyDefault' | 'clas
 export interface SlotSpec {
   id: string;
   kind: SlotKind;
-  engine: EngineName;
-  backend: BackendName | 'auto';
+  engine: LocalEngineName;
+  backend: LocalBackendName | 'auto';
 }
 
 export interface SetupResult {
@@ -55,11 +55,11 @@ const state = { wasmThreads: 2, slots: [] as Loaded[], classifiers: new Map<stri
 
 const errorText = (e: unknown) => `${(e as { code?: string }).code ?? (e as Error).name ?? 'Error'}: ${(e as Error).message ?? String(e)}`.slice(0, 300);
 
-export function libOptions(engine: EngineName, backend: BackendName | 'auto', extra: Record<string, unknown> = {}): ClassifierOptions {
+export function libOptions(engine: LocalEngineName, backend: LocalBackendName | 'auto', extra: Record<string, unknown> = {}): ClassifierOptions {
   return { model: DEFAULT_MODELS[engine], backends: backend === 'auto' ? 'auto' : [backend], cache: false, rememberBackend: false, wasmThreads: state.wasmThreads, ...extra };
 }
 
-async function libClassifier(engine: EngineName, backend: BackendName | 'auto', resampling: 'antialiased' | 'canvas' = 'antialiased'): Promise<Classifier> {
+async function libClassifier(engine: LocalEngineName, backend: LocalBackendName | 'auto', resampling: 'antialiased' | 'canvas' = 'antialiased'): Promise<Classifier> {
   const key = `${engine}/${backend}/${resampling}`;
   let clf = state.classifiers.get(key);
   if (!clf) {
@@ -69,7 +69,7 @@ async function libClassifier(engine: EngineName, backend: BackendName | 'auto', 
   return clf;
 }
 
-async function modelFiles(engine: EngineName): Promise<{ url: string; size: [number, number]; shape: number[] }> {
+async function modelFiles(engine: LocalEngineName): Promise<{ url: string; size: [number, number]; shape: number[] }> {
   const manifest = (await (await fetch(DEFAULT_MODELS[engine])).json()) as { files: { model: string }; input: { size: [number, number]; layout: 'NHWC' | 'NCHW' } };
   const [h, w] = manifest.input.size;
   return { url: new URL(manifest.files.model, new URL(DEFAULT_MODELS[engine], location.href)).pathname, size: [h, w], shape: manifest.input.layout === 'NCHW' ? [1, 3, h, w] : [1, h, w, 3] };
@@ -109,8 +109,8 @@ export async function setup(slots: SlotSpec[], wasmThreads: number): Promise<Set
 }
 
 /** A tensor per engine for this image, made by the library's own preprocessing (untimed). */
-async function tensors(blob: Blob): Promise<Partial<Record<EngineName, Float32Array>>> {
-  const out: Partial<Record<EngineName, Float32Array>> = {};
+async function tensors(blob: Blob): Promise<Partial<Record<LocalEngineName, Float32Array>>> {
+  const out: Partial<Record<LocalEngineName, Float32Array>> = {};
   for (const engine of ENGINES) {
     if (state.slots.some((s) => s.spec.engine === engine)) out[engine] = await (await libClassifier(engine, 'wasm')).preprocess(blob);
   }
@@ -128,7 +128,7 @@ export async function step(b64: string, include: string[], reverse: boolean, wan
   for (const s of order) {
     const tensor = input[s.spec.engine]!;
     // tfjs has one active backend per page: switch it before the timer starts, for every tfjs user alike.
-    if (s.spec.engine === 'tfjs' && s.backendUsed !== 'none') await useTfBackend(s.backendUsed as BackendName);
+    if (s.spec.engine === 'tfjs' && s.backendUsed !== 'none') await useTfBackend(s.backendUsed as LocalBackendName);
     const t0 = performance.now();
     if (s.spec.kind === 'classify' || s.spec.kind === 'classifyCanvas' || s.spec.kind === 'classifyDefault') result.timings[s.spec.id] = (await s.clf!.classify(blob)).timings;
     else if (s.spec.kind === 'classifyTensor') result.timings[s.spec.id] = (await s.clf!.classifyTensor(tensor)).timings;
@@ -154,7 +154,7 @@ export interface BatchResult {
  * `classifyBatch(blobs)` when the Classifier has it, and a plain loop of
  * `await classify(blob)` over the same images as the reference.
  */
-export async function batch(keys: { engine: EngineName; backend: BackendName }[], b64s: string[], sizes: number[], reps: number): Promise<BatchResult[]> {
+export async function batch(keys: { engine: LocalEngineName; backend: LocalBackendName }[], b64s: string[], sizes: number[], reps: number): Promise<BatchResult[]> {
   const blobs = b64s.map((b) => new Blob([base64ToBytes(b)]));
   const out: BatchResult[] = [];
   for (const { engine, backend } of keys) {
@@ -189,7 +189,7 @@ export async function batch(keys: { engine: EngineName; backend: BackendName }[]
 }
 
 export interface CacheHitResult {
-  engine: EngineName;
+  engine: LocalEngineName;
   missMs: number[];
   /** A hit by content: equal bytes in a new Blob object (read and hashed again). */
   hitMs: number[];
@@ -202,7 +202,7 @@ export interface CacheHitResult {
 }
 
 /** Cache on: each image once (miss), then three more times (hits; the median of those is its hit time). */
-export async function cacheHit(engines: EngineName[], b64s: string[]): Promise<CacheHitResult[]> {
+export async function cacheHit(engines: LocalEngineName[], b64s: string[]): Promise<CacheHitResult[]> {
   const out: CacheHitResult[] = [];
   for (const engine of engines) {
     const clf = await window.inpageClassifier.createClassifier({ ...libOptions(engine, 'wasm'), cache: { maxEntries: 500 } });
@@ -286,7 +286,7 @@ export async function userTimingCost(b64s: string[], rounds: number): Promise<Us
 }
 
 export interface ResponsivenessResult {
-  engine: EngineName;
+  engine: LocalEngineName;
   mode: 'main' | 'worker';
   available: boolean;
   note?: string;
@@ -299,7 +299,7 @@ export interface ResponsivenessResult {
   totalMs: number;
 }
 
-async function probeWindow(clf: Classifier, blobs: Blob[], engine: EngineName, mode: 'main' | 'worker'): Promise<ResponsivenessResult> {
+async function probeWindow(clf: Classifier, blobs: Blob[], engine: LocalEngineName, mode: 'main' | 'worker'): Promise<ResponsivenessResult> {
   const entries: { start: number; duration: number }[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) entries.push({ start: e.startTime, duration: e.duration });
@@ -326,7 +326,7 @@ async function probeWindow(clf: Classifier, blobs: Blob[], engine: EngineName, m
   return { engine, mode, available: true, images: blobs.length, longTaskMs: Math.max(0, ...inWindow.map((e) => e.duration)), longTasks: inWindow.length, maxLagMs: lag.max, totalMs: t1 - t0 };
 }
 
-const resp: { clf?: Classifier; blobs: Blob[]; engine: EngineName; mode: 'main' | 'worker' } = { blobs: [], engine: 'ort', mode: 'main' };
+const resp: { clf?: Classifier; blobs: Blob[]; engine: LocalEngineName; mode: 'main' | 'worker' } = { blobs: [], engine: 'ort', mode: 'main' };
 
 /**
  * Main-thread responsiveness, step 1: the classifier on the main thread, or with
@@ -334,7 +334,7 @@ const resp: { clf?: Classifier; blobs: Blob[]; engine: EngineName; mode: 'main' 
  * Worker it constructs: unknown options are ignored), warmed up on one image.
  * Step 2 (`probeResponsive`) is timed separately so the bench can trace just that window.
  */
-export async function prepareResponsive(engine: EngineName, mode: 'main' | 'worker', b64s: string[], count: number, wasmThreads: number): Promise<{ available: boolean; note?: string }> {
+export async function prepareResponsive(engine: LocalEngineName, mode: 'main' | 'worker', b64s: string[], count: number, wasmThreads: number): Promise<{ available: boolean; note?: string }> {
   state.wasmThreads = wasmThreads;
   Object.assign(resp, { clf: undefined, engine, mode, blobs: Array.from({ length: count }, (_, i) => new Blob([base64ToBytes(b64s[i % b64s.length]!)])) });
   if (mode === 'main') {
@@ -388,7 +388,7 @@ export interface ColdStartResult {
 }
 
 /** createClassifier() → first result, cache off (model from the network, or from the Cache API after a reload). */
-export async function coldStart(engine: EngineName, backend: BackendName | 'auto', b64: string, wasmThreads: number): Promise<ColdStartResult> {
+export async function coldStart(engine: LocalEngineName, backend: LocalBackendName | 'auto', b64: string, wasmThreads: number): Promise<ColdStartResult> {
   state.wasmThreads = wasmThreads;
   const blob = new Blob([base64ToBytes(b64)]);
   try {

@@ -13,10 +13,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-web';
 import { pinSymbolicDims } from '../../src/engines/onnx-pin-dims.js';
-import type { BackendName } from '../../src/types.js';
+import type { LocalBackendName } from '../../src/types.js';
 
 /** Makes `backend` tfjs's active backend (imports and initialises it the first time). */
-export async function useTfBackend(backend: BackendName): Promise<void> {
+export async function useTfBackend(backend: LocalBackendName): Promise<void> {
   if (tf.getBackend() === backend) return;
   if (backend === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -33,14 +33,14 @@ export async function useTfBackend(backend: BackendName): Promise<void> {
 }
 
 export interface RawModel {
-  backend: BackendName;
+  backend: LocalBackendName;
   /** One inference on a model-ready float32 tensor; resolves with the scores read back to the CPU. */
   run(input: Float32Array): Promise<Float32Array>;
   dispose(): Promise<void>;
 }
 
 /** Plain tfjs: `tf.loadLayersModel(url)` while `backend` is active (weights live there), then `model.predict`. */
-export async function loadRawTfjs(modelJsonUrl: string, backend: BackendName, size: [number, number]): Promise<RawModel> {
+export async function loadRawTfjs(modelJsonUrl: string, backend: LocalBackendName, size: [number, number]): Promise<RawModel> {
   await useTfBackend(backend);
   const model = await tf.loadLayersModel(modelJsonUrl);
   const shape: [number, number, number, number] = [1, size[0], size[1], 3];
@@ -57,7 +57,7 @@ export async function loadRawTfjs(modelJsonUrl: string, backend: BackendName, si
   return { backend, run, dispose: async () => { await useTfBackend(backend); model.dispose(); } };
 }
 
-const ortBundles: Record<BackendName, () => Promise<typeof Ort>> = {
+const ortBundles: Record<LocalBackendName, () => Promise<typeof Ort>> = {
   wasm: () => import('onnxruntime-web/wasm'),
   webgpu: () => import('onnxruntime-web/webgpu'),
   webgl: () => import('onnxruntime-web/webgl'),
@@ -68,7 +68,7 @@ const ortBundles: Record<BackendName, () => Promise<typeof Ort>> = {
  * `session.run` + `getData`. WebGL needs the batch dimension pinned in the model (its EP
  * rejects symbolic dims); that is a load-time step, off the timed path.
  */
-export async function loadRawOrt(modelUrl: string, backend: BackendName, threads: number, shape: number[]): Promise<RawModel & { threads: number }> {
+export async function loadRawOrt(modelUrl: string, backend: LocalBackendName, threads: number, shape: number[]): Promise<RawModel & { threads: number }> {
   const ort = await ortBundles[backend]();
   // Absolute, as the library resolves it: Vite's dev server refuses root-relative imports of public/ files.
   ort.env.wasm.wasmPaths = new URL('/wasm/ort/', location.href).href;

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright';
-import type { BackendName, EngineName, StageTimings } from '../../src/types.js';
+import type { BackendName, EngineName, LocalBackendName, LocalEngineName, StageTimings } from '../../src/types.js';
 import { base64ToFloat32, bytesToBase64 } from '../browser/base64.js';
 import { importInPage, openLibraryPage, reloadLibraryPage, startDevServer } from '../browser/harness.js';
 import { ENGINES, GPU_BACKENDS } from '../browser/matrix.js';
@@ -46,10 +46,10 @@ const DEFAULT_ORT_THREADS = Math.min(4, os.cpus().length);
 
 /** Every slot of the steady-state pages. */
 export function benchSlots(quick: boolean): Slot[] {
-  const gpus: BackendName[] = quick ? ['webgl'] : [...GPU_BACKENDS];
+  const gpus: LocalBackendName[] = quick ? ['webgl'] : [...GPU_BACKENDS];
   const slots: Slot[] = [];
-  const threads = (engine: EngineName, backend: string, page: 'A' | 'B') => (backend === 'wasm' || backend === 'auto' ? (engine === 'tfjs' ? 1 : page === 'A' ? ORT_THREADS : 1) : null);
-  const add = (kind: PageApi.SlotKind, engine: EngineName, backend: BackendName | 'auto', page: 'A' | 'B' = 'A') => {
+  const threads = (engine: LocalEngineName, backend: string, page: 'A' | 'B') => (backend === 'wasm' || backend === 'auto' ? (engine === 'tfjs' ? 1 : page === 'A' ? ORT_THREADS : 1) : null);
+  const add = (kind: PageApi.SlotKind, engine: LocalEngineName, backend: LocalBackendName | 'auto', page: 'A' | 'B' = 'A') => {
     const t = threads(engine, backend, page);
     const config = `${engine}/${backend}${engine === 'ort' && backend === 'wasm' ? `-${t}t` : ''}`;
     slots.push({ id: `${kind} ${config}`, kind, engine, backend, threads: t, page });

@@ -6,7 +6,7 @@
  * match with toThrow(/CODE: .../).
  */
 import type { Page } from 'playwright';
-import type { BackendName, ModelManifest } from '../../src/types.js';
+import type { LocalBackendName, ModelManifest } from '../../src/types.js';
 
 /** What createClassifier resolves to in the demo page. */
 type PageClassifier = Awaited<ReturnType<Window['inpageClassifier']['createClassifier']>>;
@@ -16,7 +16,7 @@ export type PageClassifierInfo = Pick<PageClassifier, 'backend' | 'engine' | 'fa
 
 export interface CreateInPage {
   model: string | ModelManifest;
-  backends?: 'auto' | BackendName[];
+  backends?: 'auto' | LocalBackendName[];
   baseUrl?: string;
   cache?: false | { maxEntries: number };
 }

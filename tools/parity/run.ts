@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Page } from 'playwright';
-import type { BackendName, EngineName, ModelManifest } from '../../src/types.js';
+import type { LocalBackendName, EngineName, ModelManifest } from '../../src/types.js';
 import { openLibraryPage, startDevServer } from '../browser/harness.js';
 import { createInPage } from '../browser/page-classifier.js';
 import { loadServerModel } from '../server/model.js';
@@ -17,7 +17,7 @@ import { readServerResponse, type ServerAnswer } from './server-response.js';
 import { type Agreement, agreement, topIndices } from './stats.js';
 
 export interface ParityConfig {
-  tensor: { top1Agreement: number; maxAbsDiffProb: Record<BackendName, number> };
+  tensor: { top1Agreement: number; maxAbsDiffProb: Record<LocalBackendName, number> };
   canvas: { top1Agreement: number };
 }
 
@@ -58,7 +58,7 @@ export interface ParityOptions {
   groups: ModelGroup[];
   /** Absolute paths of the images. */
   images: string[];
-  backends: BackendName[];
+  backends: LocalBackendName[];
   /** Images per run on emulated-GPU backends (seconds per image there). */
   gpuImages: number;
   config: ParityConfig;
@@ -68,7 +68,7 @@ export interface ParityOptions {
 export interface ParityRun extends Partial<Agreement> {
   model: string;
   engine: EngineName;
-  backend: BackendName;
+  backend: LocalBackendName;
   preprocess: 'tensor' | 'canvas';
   /**
    * What the server gave to compare with: every class's score, or only its

@@ -1,0 +1,219 @@
+/**
+ * The remote engine (`createClassifier({ remote })`): the page decodes and
+ * preprocesses exactly as for local inference, and an inference server runs
+ * the model on that tensor, so a remote answer equals a local one on the same
+ * tensor. Two wire protocols, each as its public spec has it:
+ *
+ * - Open Inference Protocol V2 (KServe, NVIDIA Triton, Seldon MLServer,
+ *   OpenVINO Model Server): `POST {url}/v2/models/{name}[/versions/{v}]/infer`
+ *   with `{ inputs: [{ name, shape, datatype: 'FP32', data }] }`, reading
+ *   `outputs[0].data`; before the first call, `GET /v2/models/{name}` checks
+ *   the input name and shape against the manifest.
+ * - TF Serving REST: `POST {url}/v1/models/{name}[/versions/{v}]:predict`
+ *   with `{ instances: [...] }` (one nested array per image), reading
+ *   `predictions`.
+ *
+ * Retries with exponential backoff on 5xx, 429 and network failures only
+ * (a 4xx is the request's fault: retrying cannot help); every failure is a
+ * ClassifierError REMOTE_FAILED with the status and an excerpt of the body.
+ * With `fallback: 'local'`, a server that cannot be reached counts as a lost
+ * backend: the classifier moves to the local backends, as after a GPU loss.
+ */
+import { ClassifierError, describeError } from '../errors.js';
+import type { LoadedModel } from '../manifest/load.js';
+import type { ResolvedRemote } from '../options.js';
+import { tensorShape } from '../preprocess/tensor.js';
+import type { Engine } from './engine.js';
+
+const EXCERPT = 300;
+
+function remoteError(message: string, details: Record<string, unknown>, cause?: unknown): ClassifierError {
+  return new ClassifierError('REMOTE_FAILED', message, { details, ...(cause === undefined ? {} : { cause }) });
+}
+
+/** A failure worth another try (and, with fallback: 'local', a lost server): network, 5xx, 429. */
+class Retryable extends Error {
+  override readonly name = 'RemoteUnreachable';
+  constructor(message: string, readonly status: number | null, readonly body: string, readonly retryAfterMs: number | null) {
+    super(message);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The image's tensor as a nested array (TF Serving's `instances` take each image in its own shape). */
+function nested(data: Float32Array, dims: readonly number[], offset = 0): unknown[] {
+  const [n, ...rest] = dims;
+  if (rest.length === 0) return Array.from(data.subarray(offset, offset + n!));
+  const step = rest.reduce((a, b) => a * b, 1);
+  return Array.from({ length: n! }, (_, i) => nested(data, rest, offset + i * step));
+}
+
+function flatNumbers(value: unknown, out: number[] = []): number[] {
+  if (Array.isArray(value)) for (const v of value) flatNumbers(v, out);
+  else out.push(value as number);
+  return out;
+}
+
+export class RemoteEngine implements Engine {
+  readonly engine = 'remote' as const;
+  readonly backend = 'remote' as const;
+  readonly maxBatch: number;
+  readonly #remote: ResolvedRemote;
+  readonly #model: LoadedModel;
+  readonly #dims: number[];
+  readonly #classes: number;
+  #inputName: string;
+  #lost: string | null = null;
+  #disposed = false;
+
+  constructor(model: LoadedModel, remote: ResolvedRemote, inputName: string) {
+    this.#model = model;
+    this.#remote = remote;
+    this.#inputName = inputName;
+    const { input } = model.manifest;
+    this.#dims = tensorShape(input.size, input.layout, input.channels).slice(1);
+    this.#classes = model.labels.length + (model.manifest.output.labelOffset ?? 0);
+    this.maxBatch = remote.maxBatch;
+  }
+
+  /** The server's model path: `{url}/v2/models/{name}[/versions/{v}]` or `{url}/v1/models/{name}[/versions/{v}]`. */
+  get modelUrl(): string {
+    const { url, protocol, model, version } = this.#remote;
+    const base = url.replace(/\/+$/, '');
+    return `${base}/${protocol === 'v2' ? 'v2' : 'v1'}/models/${encodeURIComponent(model)}${version ? `/versions/${encodeURIComponent(version)}` : ''}`;
+  }
+
+  /** With fallback: 'local', the reason the server was given up on (ResilientEngine then moves to the local backends). */
+  isLost(): string | null {
+    return this.#lost;
+  }
+
+  /**
+   * Checks the server before the first call: V2 model metadata (its input name
+   * and shape against the manifest); TF Serving's model status.
+   */
+  async check(): Promise<void> {
+    const json = await this.#send('GET', this.#remote.protocol === 'v2' ? this.modelUrl : this.modelUrl, undefined);
+    if (this.#remote.protocol === 'tfserving') {
+      const status = (json as { model_version_status?: { state?: string }[] }).model_version_status;
+      if (Array.isArray(status) && status.length > 0 && !status.some((s) => s.state === 'AVAILABLE')) {
+        throw remoteError(`${this.modelUrl}: TF Serving reports no AVAILABLE version (${JSON.stringify(status).slice(0, EXCERPT)}).`, { url: this.modelUrl });
+      }
+      return;
+    }
+    const inputs = (json as { inputs?: { name?: unknown; shape?: unknown; datatype?: unknown }[] }).inputs;
+    if (!Array.isArray(inputs) || inputs.length === 0) throw remoteError(`${this.modelUrl}: the V2 model metadata lists no inputs.`, { url: this.modelUrl, body: JSON.stringify(json).slice(0, EXCERPT) });
+    const input = inputs.find((i) => i.name === this.#inputName) ?? (inputs.length === 1 ? inputs[0]! : undefined);
+    if (!input) throw remoteError(`${this.modelUrl}: no input named "${this.#inputName}" (the server has ${inputs.map((i) => String(i.name)).join(', ')}).`, { url: this.modelUrl });
+    this.#inputName = String(input.name);
+    const shape = Array.isArray(input.shape) ? input.shape.map(Number) : [];
+    // The image dimensions must agree; the batch dimension may be -1 (dynamic), or absent when the server leaves it out.
+    const dims = shape.length === this.#dims.length + 1 ? shape.slice(1) : shape;
+    if (dims.length !== this.#dims.length || dims.some((d, i) => d !== -1 && d !== this.#dims[i])) {
+      throw remoteError(`${this.modelUrl}: the server's input "${this.#inputName}" has shape [${shape.join(', ')}], the manifest's preprocessing makes [batch, ${this.#dims.join(', ')}] (${this.#model.manifest.input.layout}).`, {
+        url: this.modelUrl, serverShape: shape, manifestShape: this.#dims,
+      });
+    }
+    if (input.datatype !== undefined && input.datatype !== 'FP32') throw remoteError(`${this.modelUrl}: the server's input is ${String(input.datatype)}; the library sends FP32.`, { url: this.modelUrl });
+  }
+
+  async run(input: Float32Array, batch = 1): Promise<Float32Array> {
+    if (this.#disposed) throw new Error('the remote engine was disposed');
+    const { protocol } = this.#remote;
+    const body = protocol === 'v2'
+      ? { inputs: [{ name: this.#inputName, shape: [batch, ...this.#dims], datatype: 'FP32', data: Array.from(input) }] }
+      : { instances: Array.from({ length: batch }, (_, i) => nested(input, this.#dims, i * (input.length / batch))) };
+    const url = protocol === 'v2' ? `${this.modelUrl}/infer` : `${this.modelUrl}:predict`;
+    const json = await this.#send('POST', url, JSON.stringify(body));
+    const scores = this.#read(json, url);
+    if (scores.length !== batch * this.#classes || scores.some((v) => typeof v !== 'number')) {
+      throw remoteError(`${url} answered ${scores.length} values for ${batch} image(s); the model has ${this.#classes} outputs per image (${this.#model.labels.length} labels${this.#model.manifest.output.labelOffset ? ` + ${this.#model.manifest.output.labelOffset} offset` : ''}).`, {
+        url, expected: batch * this.#classes, received: scores.length,
+      });
+    }
+    return Float32Array.from(scores);
+  }
+
+  #read(json: unknown, url: string): number[] {
+    if (this.#remote.protocol === 'v2') {
+      const outputs = (json as { outputs?: { data?: unknown }[] } | null)?.outputs;
+      if (!Array.isArray(outputs) || outputs.length === 0 || !Array.isArray(outputs[0]!.data)) {
+        throw remoteError(`${url} answered without outputs[0].data (Open Inference Protocol V2): ${JSON.stringify(json).slice(0, EXCERPT)}`, { url });
+      }
+      return flatNumbers(outputs[0]!.data);
+    }
+    const predictions = (json as { predictions?: unknown } | null)?.predictions;
+    if (!Array.isArray(predictions)) throw remoteError(`${url} answered without predictions (TF Serving REST): ${JSON.stringify(json).slice(0, EXCERPT)}`, { url });
+    return flatNumbers(predictions);
+  }
+
+  /** One request with retries; JSON out. Throws REMOTE_FAILED, or (fallback local, server unreachable) a plain error after marking the engine lost. */
+  async #send(method: 'GET' | 'POST', url: string, body: string | undefined): Promise<unknown> {
+    const { retries, timeoutMs, headers } = this.#remote;
+    let last: Retryable | null = null;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await sleep(Math.min(5000, last?.retryAfterMs ?? 200 * 2 ** (attempt - 1)));
+      try {
+        return await this.#once(method, url, body, headers, timeoutMs);
+      } catch (error) {
+        if (!(error instanceof Retryable)) throw error;
+        last = error;
+      }
+    }
+    const reason = `${url}: ${last!.message} (after ${retries + 1} attempts)`;
+    if (this.#remote.fallback === 'local') {
+      this.#lost = reason;
+      throw new Error(reason);
+    }
+    throw remoteError(`The inference server failed: ${reason}${last!.body ? `; body: ${last!.body}` : ''}`, { url, status: last!.status, body: last!.body, attempts: retries + 1, unreachable: true });
+  }
+
+  async #once(method: 'GET' | 'POST', url: string, body: string | undefined, headers: Record<string, string>, timeoutMs: number): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method, body, signal: AbortSignal.timeout(timeoutMs),
+        headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      });
+    } catch (error) {
+      const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+      throw new Retryable(timedOut ? `no answer within ${timeoutMs} ms (remote.timeoutMs)` : `the request failed (${describeError(error)})`, null, '', null);
+    }
+    const text = await response.text().catch(() => '');
+    const excerpt = text.slice(0, EXCERPT);
+    if (response.status >= 500 || response.status === 429) {
+      const after = Number(response.headers.get('retry-after'));
+      throw new Retryable(`HTTP ${response.status}`, response.status, excerpt, Number.isFinite(after) && after > 0 ? after * 1000 : null);
+    }
+    if (!response.ok) throw remoteError(`${method} ${url} answered HTTP ${response.status}${response.status === 404 ? ' (no such model or version on the server: check remote.model and remote.version)' : ''}: ${excerpt}`, { url, status: response.status, body: excerpt });
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw remoteError(`${method} ${url} answered malformed JSON: ${excerpt}`, { url, status: response.status, body: excerpt }, error);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+  }
+}
+
+/**
+ * The remote engine for a loaded manifest, checked against the server and
+ * warmed up with one inference (which also checks the output count).
+ * @throws ClassifierError REMOTE_FAILED
+ */
+export async function createRemoteEngine(model: LoadedModel, remote: ResolvedRemote): Promise<RemoteEngine> {
+  const engine = new RemoteEngine(model, remote, model.manifest.input.name ?? 'input');
+  // A plain error here is the fallback: 'local' path of an unreachable server.
+  const asRemoteFailure = (error: unknown) => (error instanceof ClassifierError ? error : remoteError(describeError(error), { url: engine.modelUrl, unreachable: true }, error));
+  try {
+    await engine.check();
+    const { input } = model.manifest;
+    await engine.run(new Float32Array(tensorShape(input.size, input.layout, input.channels).reduce((a, b) => a * b, 1)));
+  } catch (error) {
+    throw asRemoteFailure(error);
+  }
+  return engine;
+}
