@@ -55,7 +55,7 @@ async function startProxy(target: string): Promise<Proxy> {
       if (state.mode === 'hang') return; // never answers
       if (state.mode === 'drop') return req.socket.destroy();
     }
-    const upstream = await fetch(new URL(req.url ?? '/', target), { method: req.method, body: inference ? Buffer.concat(chunks) : undefined, headers: { 'content-type': 'application/json' } });
+    const upstream = await fetch(new URL(req.url ?? '/', target), { method: req.method, body: inference ? Buffer.concat(chunks) : undefined, headers: { 'content-type': req.headers['content-type'] ?? 'application/json' } });
     let text = await upstream.text();
     if (inference && state.mode === 'wrong-shape') {
       const json = JSON.parse(text) as { outputs?: { data: number[] }[]; predictions?: number[][] };
@@ -226,6 +226,51 @@ describe.skipIf(!hasSharedData)(`remote engine (${hasSharedData ? 'serve-model: 
     expect(out.changes).toEqual([{ from: 'remote', to: 'wasm', reason: expect.stringMatching(/request failed|attempts/) }]);
     expect(out.backendChanges).toBe(1);
     expect(out.atStart.top).toBe(out.before[1]);
+  }, 120_000);
+
+  test('image-bytes endpoints (a FastAPI-style /predict): raw and multipart uploads, four answer shapes, the same top-1 as the page; a region is sent cut out', async () => {
+    const shapes = [['library', 'raw'], ['hf', 'raw'], ['top', 'multipart'], ['fastapi', 'multipart']] as const;
+    const servers = await Promise.all(shapes.map(([response]) => startServer(MANIFEST_FILE, 0, { response })));
+    const proxies = await Promise.all(servers.map((s) => startProxy(`http://127.0.0.1:${(s.server.address() as AddressInfo).port}`)));
+    try {
+      const out = await demo().page.evaluate(async ({ endpoints, model, photos }) => {
+        const { createClassifier } = window.inpageClassifier;
+        const local = await createClassifier({ model, backends: ['wasm'], cache: false });
+        const blobs = await Promise.all(photos.map(async (p) => (await fetch(`/shared-data/photos/${p}`)).blob()));
+        const localTop = await Promise.all(blobs.map(async (b) => (await local.classify(b)).top[0]!.label));
+        const results: Record<string, { top: string[]; backend: string; tensorError?: string }> = {};
+        for (const { name, url, upload } of endpoints) {
+          const clf = await createClassifier({ model, remote: { url, protocol: 'image', upload }, cache: false, modelCache: false });
+          const top: string[] = [];
+          for (const b of blobs) top.push((await clf.classify(b)).top[0]!.label);
+          const tensorError = await clf.classifyTensor(new Float32Array(224 * 224 * 3)).then(() => 'resolved', (e: { code?: string }) => e.code);
+          results[name] = { top, backend: clf.backend, tensorError };
+          await clf.dispose();
+        }
+        // A region: the server gets the cut-out pixels (a PNG), and answers as for the cropped file.
+        const clf = await createClassifier({ model, remote: { url: endpoints[0]!.url, protocol: 'image' }, cache: false, modelCache: false });
+        const bitmap = await createImageBitmap(blobs[0]!);
+        const [w, h] = [Math.round(bitmap.width / 2), Math.round(bitmap.height / 2)];
+        const canvas = new OffscreenCanvas(w, h);
+        canvas.getContext('2d')!.drawImage(bitmap, 0, 0, w, h, 0, 0, w, h);
+        const cropped = await canvas.convertToBlob({ type: 'image/png' });
+        const region = await clf.classify(blobs[0]!, { region: { x: 0, y: 0, width: w, height: h, unit: 'pixels' } });
+        const copy = await clf.classify(cropped);
+        await clf.dispose();
+        await local.dispose();
+        return { localTop, results, regionDiff: Math.max(...Array.from(region.scores, (v, i) => Math.abs(v - copy.scores[i]!))) };
+      }, { endpoints: shapes.map(([name, upload], i) => ({ name, upload, url: `${proxies[i]!.url}/predict` })), model: MODEL_URL, photos: photos.slice(0, 4) });
+      for (const [name, upload] of shapes) {
+        expect(out.results[name]!.backend).toBe('remote');
+        expect(out.results[name]!.top, `${name} (${upload})`).toEqual(out.localTop);
+        expect(out.results[name]!.tensorError).toBe('REMOTE_FAILED');
+      }
+      expect(proxies[2]!.requests.length).toBeGreaterThan(0);
+      expect(out.regionDiff).toBeLessThanOrEqual(1e-6);
+    } finally {
+      await Promise.all(proxies.map((p) => p.close()));
+      await Promise.all(servers.map((s) => new Promise((r) => s.server.close(r))));
+    }
   }, 120_000);
 
   test('a bad remote option is a TypeError before anything is fetched', async () => {

@@ -267,8 +267,20 @@ export interface CallOptions {
 export interface RemoteOptions {
   /** The server's base URL (e.g. `http://127.0.0.1:8787`, or KServe's `https://host/`). */
   url: string;
-  /** 'v2': Open Inference Protocol V2 (KServe, Triton, MLServer, OpenVINO); 'tfserving': TF Serving REST. */
-  protocol: 'v2' | 'tfserving';
+  /**
+   * 'v2': Open Inference Protocol V2 (KServe, Triton, MLServer, OpenVINO); 'tfserving': TF Serving REST
+   * (both: the page preprocesses and posts the tensor); 'image': an image-bytes endpoint such as a
+   * FastAPI `/predict` (`url` is the endpoint; the file is posted, the server preprocesses).
+   */
+  protocol: 'v2' | 'tfserving' | 'image';
+  /** 'image' only: the body is the file itself ('raw') or `multipart/form-data` with it in field `file`. @defaultValue 'raw' */
+  upload?: 'raw' | 'multipart';
+  /**
+   * 'image' only: the answer's shape. 'auto' recognises `{ scores: [...] }`, `{ top: [{ index | label, score }] }`,
+   * `[{ label, score }]` and `{ class_id, confidence }`; or pass one of those names.
+   * @defaultValue 'auto'
+   */
+  response?: 'auto' | 'scores' | 'top' | 'labels' | 'class-confidence';
   /** The model's name on the server. @defaultValue the manifest's `name` */
   model?: string;
   /** A model version on the server. @defaultValue the server's default */
@@ -292,7 +304,9 @@ export interface RemoteOptions {
 /** `remote` with every default filled in. */
 export interface ResolvedRemote {
   url: string;
-  protocol: 'v2' | 'tfserving';
+  protocol: 'v2' | 'tfserving' | 'image';
+  upload: 'raw' | 'multipart';
+  response: 'auto' | 'scores' | 'top' | 'labels' | 'class-confidence';
   /** '' until the manifest is known: then its name. */
   model: string;
   version: string | undefined;

@@ -180,7 +180,9 @@ function resolveRemote(remote: ClassifierOptions['remote'], base: string): Resol
   if (!Number.isInteger(retries) || retries < 0) throw new TypeError(`options.remote.retries must be a whole number ≥ 0, got ${String(remote.retries)}`);
   return {
     url: new URL(remote.url, base).href,
-    protocol: oneOf('options.remote.protocol', remote.protocol, ['v2', 'tfserving'] as const),
+    protocol: oneOf('options.remote.protocol', remote.protocol, ['v2', 'tfserving', 'image'] as const),
+    upload: oneOf('options.remote.upload', remote.upload ?? 'raw', ['raw', 'multipart'] as const),
+    response: oneOf('options.remote.response', remote.response ?? 'auto', ['auto', 'scores', 'top', 'labels', 'class-confidence'] as const),
     model: remote.model ?? '',
     version: remote.version,
     headers: { ...headers },

@@ -103,6 +103,27 @@ export class ResilientEngine {
     }
   }
 
+  /**
+   * The encoded image through an image-bytes engine. Null when the engine in
+   * use takes tensors: none does image bytes, or the server was lost just now
+   * and a local backend took over (the caller then runs the tensor path).
+   */
+  async runEncoded(image: Blob): Promise<Float32Array | null> {
+    if (this.#gone) throw this.#gone;
+    const engine = this.#engine;
+    if (!engine.runEncoded) return null;
+    try {
+      const scores = await engine.runEncoded(image);
+      this.#runs++;
+      return checkedOutput(scores, engine);
+    } catch (error) {
+      if (error instanceof ClassifierError) throw error;
+      this.#lost ??= engine.isLost?.() ?? describeError(error);
+      await this.#failover();
+      return null;
+    }
+  }
+
   async #inPieces(input: Float32Array, batch: number, size: number): Promise<Float32Array> {
     const perImage = input.length / batch;
     const rows: Float32Array[] = [];

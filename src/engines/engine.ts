@@ -31,6 +31,12 @@ export interface Engine {
    * when an earlier classifier's settings apply instead of this one's.
    */
   readonly wasm?: { threads: number; note?: string };
+  /**
+   * An engine that takes the encoded image instead of a tensor (an image-bytes
+   * endpoint, `remote.protocol: 'image'`): the server decodes and preprocesses.
+   * @returns the final score per label (no activation applied afterwards)
+   */
+  runEncoded?(image: Blob): Promise<Float32Array>;
   /** Live tensors/bytes the runtime holds, where it can tell (tfjs); for leak checks. */
   memory?(): { numTensors: number; numBytes: number };
 }
