@@ -273,6 +273,29 @@ describe.skipIf(!hasSharedData)(`remote engine (${hasSharedData ? 'serve-model: 
     }
   }, 120_000);
 
+  test('remote as the last tier: a device too slow for every tier uses the server; a server that is down keeps the smallest tier', async () => {
+    proxy.mode = 'ok';
+    const out = await demo().page.evaluate(async ({ url, model }) => {
+      const { createClassifier } = window.inpageClassifier;
+      // A budget no device meets: every local tier is over it.
+      const tiers = { models: [model], latencyBudgetMs: 0.001 };
+      const slow = await createClassifier({ tiers, remote: { url, protocol: 'v2' }, backends: ['wasm'], selection: { remember: false } });
+      const a = { backend: slow.backend, tiers: slow.stats().tiers };
+      await slow.dispose();
+      const down = await createClassifier({ tiers, remote: { url: 'http://127.0.0.1:9/', protocol: 'v2', retries: 0, timeoutMs: 2000 }, backends: ['wasm'], selection: { remember: false } });
+      const b = { backend: down.backend, tiers: down.stats().tiers };
+      await down.dispose();
+      return { a, b };
+    }, { url: proxy.url, model: MODEL_URL });
+    expect(out.a.backend).toBe('remote');
+    expect(out.a.tiers!.candidates.map((c) => c.status)).toEqual(['over-budget', 'selected']);
+    expect(out.a.tiers!.candidates[1]).toMatchObject({ model: 'remote: nsfw-mobilenet-v2-onnx@4.4.0', reason: expect.stringMatching(/every tier is over the 0.001 ms budget/) });
+    expect(out.a.tiers!.selected).toBe(1);
+    expect(out.b.backend).toBe('wasm');
+    expect(out.b.tiers!.candidates.map((c) => c.status)).toEqual(['selected', 'failed']);
+    expect(out.b.tiers!.candidates[1]!.reason).toMatch(/REMOTE_FAILED|could not|request failed/);
+  }, 120_000);
+
   test('a bad remote option is a TypeError before anything is fetched', async () => {
     const errors = await demo().page.evaluate(async (model) => {
       const { createClassifier } = window.inpageClassifier;

@@ -98,7 +98,13 @@ export async function createResolved(options: ResolvedOptions, entry: Pick<Entry
   const { tiers } = options;
   if (!tiers) return startModel(options, entry);
   const { createTiered } = await import('./tiers.js');
-  return createTiered({ ...options, tiers }, (model) => startModel({ ...options, model, tiers: null }, entry));
+  // With both tiers and remote: the local tiers first, the server as the last tier (a device too slow for all of them).
+  const remote = options.remote;
+  return createTiered(
+    { ...options, tiers },
+    (model) => startModel({ ...options, model, tiers: null, remote: null }, entry),
+    remote ? (model) => startModel({ ...options, model, tiers: null, remote }, entry) : undefined,
+  );
 }
 
 /** The wasm capability as it really runs: the engine knows the threads in effect (and why they differ). */

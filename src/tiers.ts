@@ -40,8 +40,11 @@ function deviceSignature(): string {
 
 /**
  * @param create - starts one model (as createClassifier does for a single model)
+ * @param createRemote - with `remote` set: the inference server as the last tier, for a device
+ *   on which even the smallest model is over budget (or none starts); it runs the largest tier's
+ *   manifest (the server has the time for it)
  */
-export async function createTiered(options: ResolvedOptions & { tiers: NonNullable<ResolvedOptions['tiers']> }, create: (model: ModelRef) => Promise<PageClassifier>): Promise<PageClassifier> {
+export async function createTiered(options: ResolvedOptions & { tiers: NonNullable<ResolvedOptions['tiers']> }, create: (model: ModelRef) => Promise<PageClassifier>, createRemote?: (model: ModelRef) => Promise<PageClassifier>): Promise<PageClassifier> {
   const { models: tiers, latencyBudgetMs: budgetMs } = options.tiers;
   const candidates: TierCandidate[] = tiers.map((m) => ({ model: tierName(m), status: 'not-tried' }));
   const memory = !options.selection.remember ? null : { key: `${PREFIX}tiers:${budgetMs}:${candidates.map((c) => c.model).join('|')}`, signature: deviceSignature() };
@@ -74,6 +77,15 @@ export async function createTiered(options: ResolvedOptions & { tiers: NonNullab
       continue;
     }
     candidate.latencyMs = latencyMs;
+    if (smallest && latencyMs > budgetMs && createRemote) {
+      const remote = await remoteTier(tiers[0]!, candidates, createRemote, `every tier is over the ${budgetMs} ms budget on this device`);
+      if (remote) {
+        Object.assign(candidate, { status: 'over-budget', reason: `${latencyMs.toFixed(1)} ms per inference on ${clf.backend} > ${budgetMs} ms budget` });
+        await clf.dispose();
+        recordTierSelection(remote, { budgetMs, selected: candidates.length - 1, fromCache: false, candidates });
+        return remote;
+      }
+    }
     if (latencyMs <= budgetMs || smallest) {
       candidate.status = 'selected';
       if (latencyMs > budgetMs) candidate.reason = `over the ${budgetMs} ms budget, kept as the smallest tier`;
@@ -85,10 +97,31 @@ export async function createTiered(options: ResolvedOptions & { tiers: NonNullab
     Object.assign(candidate, { status: 'over-budget', reason: `${latencyMs.toFixed(1)} ms per inference on ${clf.backend} > ${budgetMs} ms budget` });
     await clf.dispose();
   }
+  if (createRemote) {
+    const remote = await remoteTier(tiers[0]!, candidates, createRemote, 'no local tier could start');
+    if (remote) {
+      recordTierSelection(remote, { budgetMs, selected: candidates.length - 1, fromCache: false, candidates });
+      return remote;
+    }
+  }
   // Every tier failed to start: the smallest one's error, with what happened to the others.
   const summary = candidates.map((c) => `${c.model}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`).join('; ');
   if (lastError instanceof ClassifierError) {
     throw new ClassifierError(lastError.code, `No model tier could start: ${summary}`, { cause: lastError, details: { ...lastError.details, tiers: candidates } });
   }
   throw new ClassifierError('MODEL_LOAD_FAILED', `No model tier could start: ${summary}`, { cause: lastError, details: { tiers: candidates } });
+}
+
+/** The inference server as the last tier: its candidate appended (selected, or failed with why); null when it could not start. */
+async function remoteTier(model: ModelRef, candidates: TierCandidate[], createRemote: (model: ModelRef) => Promise<PageClassifier>, why: string): Promise<PageClassifier | null> {
+  const candidate: TierCandidate = { model: `remote: ${tierName(model)}`, status: 'not-tried' };
+  candidates.push(candidate);
+  try {
+    const clf = await createRemote(model);
+    Object.assign(candidate, { model: `remote: ${clf.manifest.name}@${clf.manifest.version}`, status: 'selected', reason: `${why}: the inference server runs it` });
+    return clf;
+  } catch (error) {
+    Object.assign(candidate, { status: 'failed', reason: describeError(error) });
+    return null;
+  }
 }
