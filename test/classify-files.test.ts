@@ -231,3 +231,36 @@ describe.skipIf(!hasSharedData || !hasModel)(`classifyFiles on the shared photos
     expect(new Set(all.map((l) => l.file)).size).toBe(all.length);
   }, 60_000);
 });
+
+describe.skipIf(!hasSharedData || !hasModel)(`classifyFiles against an inference server (--remote; ${SKIP})`, () => {
+  it('V2 and TF Serving (serve-model): the same preprocessing here, the tensor posted, the same answers as onnxruntime-node locally; the CLI flag', async () => {
+    const { startServer } = await import('../tools/serve-model.js');
+    const { server } = await startServer(join(MODEL, 'manifest.json'), 0);
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const files = (await listFiles([PHOTOS])).slice(0, 5);
+      const local: FileResult[] = [];
+      await classifyFiles(files, { model: MODEL, concurrency: 2, onResult: (r) => local.push(r) });
+      for (const protocol of ['v2', 'tfserving'] as const) {
+        const remote: FileResult[] = [];
+        const s = await classifyFiles(files, { model: MODEL, concurrency: 3, remote: { url, protocol }, onResult: (r) => remote.push(r) });
+        expect(s.ok, protocol).toBe(files.length);
+        remote.forEach((r, i) => {
+          const l = local[i]!;
+          expect(isClassified(r) && isClassified(l)).toBe(true);
+          if (!isClassified(r) || !isClassified(l)) return;
+          expect(r.top.map((c) => c.index), `${protocol} ${r.file}`).toEqual(l.top.map((c) => c.index));
+          r.top.forEach((c, k) => expect(Math.abs(c.score - l.top[k]!.score)).toBeLessThanOrEqual(1e-5));
+        });
+      }
+      const out = join(TMP, 'remote.jsonl');
+      const code = await main(['classify', files[0]!, '--model', MODEL, '--remote', url, '--protocol', 'v2', '--out', out, '--quiet']);
+      expect(code).toBe(0);
+      expect(readLines(out)).toHaveLength(1);
+      // An unknown model name on the server: the run cannot start (REMOTE_FAILED), nothing is written.
+      await expect(classifyFiles(files, { model: MODEL, remote: { url, model: 'nope' } })).rejects.toThrow(/HTTP 404/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  }, 60_000);
+});

@@ -23,6 +23,8 @@ preprocessing. One JSON line per file: {"file","top":[{"label","index","score"}]
   --background <colour> what transparent areas are composited on: #rgb, #rrggbb, white, black (default #ffffff)
   --max-pixels <n>      larger images are INPUT_TOO_LARGE, from the header (default 50000000)
   --max-bytes <n>       larger files are INPUT_TOO_LARGE (default 20971520)
+  --remote <url>        run the model on an inference server (a cluster) instead: the tensor is posted, --concurrency requests in flight
+  --protocol <p>        with --remote: v2 (Open Inference Protocol V2: KServe, Triton, MLServer; default) or tfserving
   --quiet               no progress line (the summary is still printed)
 Exit code: 0 all classified, 1 some files failed (now or in --out before), 2 usage error or the run could not start, 130 interrupted.`;
 
@@ -65,12 +67,18 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     else if (flag === '--background') options.background = value();
     else if (flag === '--max-pixels') limits.maxPixels = intFlag(flag, value());
     else if (flag === '--max-bytes') limits.maxBytes = intFlag(flag, value());
-    else if (flag === '--quiet') quiet = true;
+    else if (flag === '--remote') options.remote = { ...options.remote, url: value() };
+    else if (flag === '--protocol') {
+      const protocol = value();
+      if (protocol !== 'v2' && protocol !== 'tfserving') throw new UsageError(`--protocol must be v2 or tfserving, got ${protocol}`);
+      options.remote = { url: '', ...options.remote, protocol };
+    } else if (flag === '--quiet') quiet = true;
     else if (flag.startsWith('-') && flag !== '-') throw new UsageError(`unknown flag ${flag}`);
     else paths.push(arg);
   }
   if (!options.model) throw new UsageError('needs --model <packed model folder or manifest.json>');
   if (!paths.length) throw new UsageError('needs at least one file or folder to classify');
+  if (options.remote && !options.remote.url) throw new UsageError('--protocol needs --remote <url>');
   if (Object.keys(limits).length) options.limits = limits;
   return { paths, options, quiet };
 }

@@ -16,7 +16,8 @@ import { applyActivation, topK as pickTop } from '../postprocess/scores.js';
 import type { Category } from '../types.js';
 import { type FileTensor, fileToTensor, parseBackground, requireSharp } from './file-tensor.js';
 import { LineWriter, readResume } from './jsonl.js';
-import { type NodeSession, openSession, readModel } from './node-model.js';
+import { type ModelOnDisk, type NodeSession, openSession, readModel } from './node-model.js';
+import type { ResolvedRemote } from '../options.js';
 import { listFiles } from './walk.js';
 
 /** Per-stage milliseconds of one file. */
@@ -124,6 +125,24 @@ export interface ClassifyFilesOptions {
   limits?: Partial<InputLimits> | undefined;
   /** What transparent areas are composited on: `#rgb`, `#rrggbb`, `white`, `black`. @defaultValue `'#ffffff'` */
   background?: string | undefined;
+  /**
+   * Run the model on an inference server (a cluster) instead of onnxruntime-node: the same
+   * preprocessing here, the tensor posted by the page's remote engine (Open Inference Protocol V2 or
+   * TF Serving REST; README "Remote inference"), `concurrency` requests in flight.
+   */
+  remote?: { url: string; protocol?: 'v2' | 'tfserving'; model?: string; version?: string; headers?: Record<string, string>; timeoutMs?: number; retries?: number } | undefined;
+}
+
+/** Sessions that post to the inference server: one per file in flight. */
+async function remoteSessions(model: ModelOnDisk, remote: NonNullable<ClassifyFilesOptions['remote']>, count: number): Promise<NodeSession[]> {
+  const { createRemoteEngine } = await import('../engines/remote.js');
+  const resolved: ResolvedRemote = {
+    url: remote.url, protocol: remote.protocol ?? 'v2', upload: 'raw', response: 'auto', model: remote.model ?? model.manifest.name, version: remote.version,
+    headers: remote.headers ?? {}, timeoutMs: remote.timeoutMs ?? 30_000, retries: remote.retries ?? 2, maxBatch: 1, fallback: 'none',
+  };
+  // Checked against the server once (metadata + warm-up); the engine itself keeps no state between runs.
+  const engine = await createRemoteEngine({ manifest: model.manifest, labels: model.labels, files: new Map(), id: model.id }, resolved);
+  return Array.from({ length: count }, () => ({ run: (tensor: Float32Array) => engine.run(tensor, 1), release: async () => {} }));
 }
 
 /** libuv's thread pool, which runs the file reads and sharp's decodes (UV_THREADPOOL_SIZE, 4 unless set). */
@@ -232,7 +251,9 @@ export async function runClassify(paths: readonly string[], options: ClassifyFil
   const summary: ClassifySummary = {
     model: model.id, found: found.length, skipped: found.length - todo.length, skippedFailed: resume ? found.filter((f) => resume.failed.has(resolve(f))).length : 0, ok: 0, failed: 0, failedByCode: {}, aborted: false, seconds: 0, imagesPerSecond: 0, truncatedBytes: resume?.truncatedBytes ?? 0,
   };
-  const pool = new SessionPool(await Promise.all(Array.from({ length: sessions }, () => openSession(model))));
+  const pool = new SessionPool(options.remote
+    ? await remoteSessions(model, options.remote, concurrency)
+    : await Promise.all(Array.from({ length: sessions }, () => openSession(model))));
   let writer: LineWriter | undefined;
   const { manifest, labels } = model;
   const { activation, labelOffset = 0, threshold } = manifest.output;

@@ -120,12 +120,22 @@ export interface UserTimingStats {
   perEntryUs: number;
 }
 
+/** `npx inpage-classifier classify` (classifyFiles, onnxruntime-node) over the bench's files, against the page's `await classify` loop. */
+export interface BulkStats {
+  images: number;
+  rows: { concurrency: number; imagesPerSecond: number }[];
+  /** The page's sequential `await classify()` loop on ORT wasm (batch 1), images/s, from this run's batch rows. */
+  pageLoopPerS: number | null;
+}
+
 export interface BenchReport {
   machine: Machine;
   runs: BenchRun[];
   cacheHit: CacheHitStats[];
   /** Absent in reports from before it was measured. */
   userTiming?: UserTimingStats;
+  /** Absent in reports from before it was measured. */
+  bulk?: BulkStats;
   responsiveness: Responsiveness[];
   ratios: Ratios;
   targets: Target[];
@@ -411,6 +421,12 @@ export function renderMarkdown(report: BenchReport, chartFile = 'benchmarks.svg'
     const u = report.userTiming;
     lines.push('', '## User Timing cost', '', '`metrics: { userTiming: true }` against the default (off): two ORT wasm classifiers, cache off, the same images interleaved call by call. A computed call makes four `performance.measure` entries.', '', md(['images', 'off p50 ms', 'on p50 ms', 'on ÷ off', 'one measure() µs']), md(Array(5).fill('---')));
     lines.push(md([String(u.images), f(u.offP50Ms, 2), f(u.onP50Ms, 2), f(u.ratio, 3), f(u.perEntryUs, 1)]));
+  }
+  if (report.bulk) {
+    const b = report.bulk;
+    lines.push('', '## Bulk classification in Node', '', `\`classifyFiles\` (sharp decode, the page's JS preprocessing, onnxruntime-node CPU, one session) over the same ${b.images} files, after one untimed pass; against the page's \`await classify()\` loop on ORT wasm (batch 1) in this run. See [node.md](node.md).`, '', md(['concurrency', 'images/s', 'vs the page loop']), md(['---', '---', '---']));
+    for (const r of b.rows) lines.push(md([String(r.concurrency), f(r.imagesPerSecond), b.pageLoopPerS ? `${f(r.imagesPerSecond / b.pageLoopPerS, 2)}×` : '-']));
+    if (b.pageLoopPerS) lines.push(md(['page loop', f(b.pageLoopPerS), '1×']));
   }
   lines.push('', '## Main-thread responsiveness', '', 'While classifying images one after another: the longest task on the renderer main thread from a performance trace of that window (`RunTask`, devtools.timeline), the longest `longtask` entry (the browser reports only tasks over 50 ms) and the largest gap between `setTimeout(0)` callbacks (includes the ~4 ms timer clamp and any time the OS did not schedule the main thread: an upper bound on input delay, not a task length).', '');
   lines.push(md(['engine', 'mode', 'images', 'longest task ms (trace)', 'tasks over 10 ms', 'long tasks (> 50 ms)', 'longest long task ms', 'max setTimeout gap ms', 'total ms']), md(Array(9).fill('---')));

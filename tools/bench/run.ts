@@ -22,7 +22,7 @@ import { importInPage, openLibraryPage, reloadLibraryPage, startDevServer } from
 import { ENGINES, GPU_BACKENDS } from '../browser/matrix.js';
 import { benchNodeOrt } from './node-ort.js';
 import type * as PageApi from './page.js';
-import { type BenchReport, type BenchRun, type CacheHitStats, type Machine, type Responsiveness, type UserTimingStats, computeRatios, configOf, evaluateTargets } from './report.js';
+import { type BenchReport, type BenchRun, type CacheHitStats, type Machine, type BulkStats, type Responsiveness, type UserTimingStats, computeRatios, configOf, evaluateTargets } from './report.js';
 import { percentile } from './stats.js';
 import { mainThreadTasks } from './trace.js';
 
@@ -255,6 +255,20 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
   for (const n of node) {
     runs.push({ name: `node ort/cpu-${n.threads}t`, kind: 'node', engine: 'ort', backend: 'cpu', backendUsed: 'cpu (onnxruntime-node)', threads: n.threads, batch: 1, images: n.samples.length, p50Ms: n.p50Ms, p95Ms: n.p95Ms });
   }
+  // 6. Bulk in Node (npx inpage-classifier classify) on the same files, at 1/2/4 files in flight.
+  let bulk: BulkStats | undefined;
+  try {
+    const { runClassify } = await import('../../src/node/classify-files.js');
+    const model = join(ROOT, 'public', 'models', 'nsfw-mobilenet-v2-onnx');
+    await runClassify(images, { model, concurrency: 1 }, 1);
+    const rows = [];
+    for (const concurrency of [1, 2, 4]) rows.push({ concurrency, imagesPerSecond: (await runClassify(images, { model, concurrency }, 1)).imagesPerSecond });
+    const loop = runs.filter((r) => r.kind === 'sequential' && r.engine === 'ort' && r.threads === ORT_THREADS && r.throughputPerS).sort((a, b) => b.images - a.images)[0];
+    bulk = { images: images.length, rows, pageLoopPerS: loop?.throughputPerS ?? null };
+    opts.log(`bulk in Node: ${rows.map((r) => `${r.concurrency} in flight ${r.imagesPerSecond.toFixed(1)}/s`).join(', ')}; page loop ${loop?.throughputPerS?.toFixed(1) ?? '?'}/s`);
+  } catch (error) {
+    notes.push(`Bulk classification in Node was not measured: ${error instanceof Error ? error.message : String(error)}`);
+  }
   if (!isolated) notes.push('The page was not cross-origin isolated: ORT wasm ran single-threaded whatever the thread setting.');
   notes.push('tfjs wasm is single-threaded by design (the library ships the single-threaded SIMD build; tensorflow/tfjs#8513), so tfjs rows have 1 thread.');
   notes.push('Batch rows: p50/p95 are per call of `batch` images; throughput is images per second. "classify loop" is `await classify()` over the same images one by one, the reference for `classifyBatch`.');
@@ -262,5 +276,5 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
   if (responsiveness.some((r) => r.mode === 'worker' && !r.available)) notes.push('Worker mode (`createClassifier({ worker: true })`) was not available in the measured build.');
   const ratios = computeRatios(runs, cacheHit, responsiveness);
   const machine = machineInfo(`Chromium ${browserVersion}`, gpu, isolated, opts.quick, node[0]?.version ?? '?');
-  return { machine, runs, cacheHit, ...(userTiming ? { userTiming } : {}), responsiveness, ratios, targets: evaluateTargets(ratios, cacheHit, Object.fromEntries(runs.filter((r) => r.kind === 'raw').map((r) => [configOf(r), r.images]))), notes };
+  return { machine, runs, cacheHit, ...(userTiming ? { userTiming } : {}), ...(bulk ? { bulk } : {}), responsiveness, ratios, targets: evaluateTargets(ratios, cacheHit, Object.fromEntries(runs.filter((r) => r.kind === 'raw').map((r) => [configOf(r), r.images]))), notes };
 }
