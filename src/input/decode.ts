@@ -59,8 +59,8 @@ export function checkPixels(width: number, height: number, limits: InputLimits):
   }
 }
 
-/** Observations worth surfacing without failing (documented in the README). */
-function encodedWarnings(bytes: Uint8Array, info: SniffResult): string[] {
+/** Observations worth surfacing without failing (documented in the README); also bulk classification in Node's. */
+export function encodedWarnings(bytes: Uint8Array, info: SniffResult): string[] {
   const warnings: string[] = [];
   const n = bytes.length;
   if (info.format === 'jpeg' && !(bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9)) {

@@ -12,7 +12,7 @@
  */
 import { stat, readFile } from 'node:fs/promises';
 import { ClassifierError, describeError } from '../errors.js';
-import { checkPixels } from '../input/decode.js';
+import { checkPixels, encodedWarnings } from '../input/decode.js';
 import { type SniffResult, sniffImage } from '../input/sniff.js';
 import { DEFAULT_LIMITS, DEFAULTS, type InputLimits } from '../options.js';
 import { preprocessRgba } from '../preprocess/pipeline.js';
@@ -79,17 +79,6 @@ export function requireSharp(): Promise<unknown> {
     throw error;
   });
   return sharpReady;
-}
-
-/** The page's warnings for an encoded image (src/input/decode.ts). */
-function encodedWarnings(bytes: Uint8Array, info: SniffResult): string[] {
-  const warnings: string[] = [];
-  const n = bytes.length;
-  if (info.format === 'jpeg' && !(bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9)) {
-    warnings.push('JPEG has no end-of-image marker: the file is truncated and part of the picture is missing.');
-  }
-  if (Math.min(info.width, info.height) < 32) warnings.push(`Image is only ${info.width}x${info.height} px: predictions on so few pixels are unreliable.`);
-  return warnings;
 }
 
 function errnoOf(error: unknown): string | undefined {
