@@ -10,6 +10,11 @@ import type { LatencyStats, StageLatencies } from './types.js';
 /** The prefix of every User Timing entry: `inpage-classifier:decode`, `…:preprocess`, `…:inference`, `…:classify`. */
 export const USER_TIMING_PREFIX = 'inpage-classifier';
 
+/** What `stats().errors` counts a failure under: its ClassifierError code, else its name (`TypeError`, …). */
+export function errorKey(error: unknown): string {
+  return isClassifierError(error) ? error.code : error instanceof Error ? error.name : 'Error';
+}
+
 export type Stage = 'decode' | 'preprocess' | 'inference' | 'total';
 const STAGES: readonly Stage[] = ['decode', 'preprocess', 'inference', 'total'];
 
@@ -77,7 +82,7 @@ export class CallMetrics {
 
   /** A call that failed, counted under its code (`ClassifierError`) or its name (`TypeError`, …). */
   error(error: unknown): void {
-    const key = isClassifierError(error) ? error.code : error instanceof Error ? error.name : 'Error';
+    const key = errorKey(error);
     this.#errors[key] = (this.#errors[key] ?? 0) + 1;
   }
 

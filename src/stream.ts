@@ -19,6 +19,7 @@
  */
 import { ClassifierError, isClassifierError } from './errors.js';
 import type { Classifier } from './classifier-api.js';
+import { describeValue, isA } from './input/decode.js';
 import type { FrameResult, FrameStream, FrameStreamCounts, FrameStreamOptions, FrameStreamSource, FrameStreamSummary, ImageInput } from './types.js';
 
 /** Errors after which no frame can be classified any more: the loop ends with them. */
@@ -38,10 +39,6 @@ type Reason = FrameStreamSummary['reason'];
 /** Results kept for an iterator that has not started yet (e.g. while `await video.play()` runs). */
 const MAX_UNREAD_BEFORE_ITERATION = 100;
 
-const isA = (name: string, value: unknown): boolean => {
-  const C = (globalThis as Record<string, unknown>)[name];
-  return typeof C === 'function' && value instanceof (C as abstract new (...args: never[]) => unknown);
-};
 
 function checkOptions(options: FrameStreamOptions): void {
   if (options === null || typeof options !== 'object') throw new TypeError('classifyStream(source, options): options must be an object');
@@ -301,7 +298,7 @@ function fromFrames(loop: FrameLoop, frames: ReadableStream<VideoFrame>, onDetac
       }
       const frame = next.value;
       if (!isA('VideoFrame', frame)) {
-        loop.sourceFailed(new ClassifierError('UNSUPPORTED_INPUT', `classifyStream: the stream gave ${frame === null ? 'null' : typeof frame === 'object' ? `a ${(frame as object).constructor?.name ?? 'object'}` : `a ${typeof frame}`}; a ReadableStream<VideoFrame> is accepted.`));
+        loop.sourceFailed(new ClassifierError('UNSUPPORTED_INPUT', `classifyStream: the stream gave ${describeValue(frame)}; a ReadableStream<VideoFrame> is accepted.`));
         return;
       }
       loop.offer({ mediaTime: frame.timestamp / 1e6, take: () => frame, release: () => frame.close() });

@@ -24,7 +24,8 @@ export interface Drawable {
 
 const ACCEPTED_OBJECTS = 'Blob/File, ImageBitmap, HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, ImageData, HTMLVideoElement or VideoFrame';
 
-const isA = <T>(ctor: string, value: unknown): value is T => {
+/** `value instanceof globalThis[ctor]`, false where the realm has no such constructor (a worker has no HTMLVideoElement). */
+export const isA = <T>(ctor: string, value: unknown): value is T => {
   const C = (globalThis as Record<string, unknown>)[ctor];
   return typeof C === 'function' && value instanceof (C as abstract new (...args: never[]) => unknown);
 };

@@ -9,11 +9,11 @@ import * as Comlink from 'comlink';
 import type { BackendChange } from '../backends/failover.js';
 import { adoptRemembered, rememberedEntries } from '../backends/remember-sync.js';
 import { throwIfAborted, withDeadline } from '../call-control.js';
-import { ClassifierError, describeError, isClassifierError } from '../errors.js';
+import { ClassifierError, describeError } from '../errors.js';
 import type { Classifier } from '../classifier-api.js';
 import { atInputIndex, checkImageList, isBlob, toDrawable } from '../input/decode.js';
 import { checkRegion } from '../input/region.js';
-import { CallMetrics } from '../metrics.js';
+import { CallMetrics, errorKey } from '../metrics.js';
 import { StreamRegistry } from '../stream.js';
 import type { InputLimits, ResolvedOptions } from '../options.js';
 import type {
@@ -174,7 +174,7 @@ export class WorkerClassifier extends EventTarget implements Classifier {
 
   #failed(error: unknown): never {
     if (!(typeof error === 'object' && error !== null && this.#seenByWorker.has(error))) {
-      const key = isClassifierError(error) ? error.code : error instanceof Error ? error.name : 'Error';
+      const key = errorKey(error);
       this.#pageErrors[key] = (this.#pageErrors[key] ?? 0) + 1;
     }
     throw error;
