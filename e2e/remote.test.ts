@@ -28,12 +28,17 @@ interface Proxy {
   url: string;
   mode: Mode;
   requests: { method: string; path: string; authorization: string | undefined }[];
+  /** Each inference request is held this long before it is forwarded (so requests overlap). */
+  delayMs: number;
+  /** Inference requests being answered now, and the most at once since `peak` was reset. */
+  inflight: number;
+  peak: number;
   close(): Promise<void>;
 }
 
 /** CORS + fault injection in front of the real server. */
 async function startProxy(target: string): Promise<Proxy> {
-  const state: Proxy = { url: '', mode: 'ok', requests: [], close: async () => {} };
+  const state: Proxy = { url: '', mode: 'ok', requests: [], delayMs: 0, inflight: 0, peak: 0, close: async () => {} };
   let served429 = false;
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('access-control-allow-origin', '*');
@@ -45,6 +50,10 @@ async function startProxy(target: string): Promise<Proxy> {
     for await (const c of req) chunks.push(c as Buffer);
     const inference = req.method === 'POST';
     if (inference) {
+      state.inflight++;
+      state.peak = Math.max(state.peak, state.inflight);
+      res.on('close', () => state.inflight--);
+      if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
       if (state.mode === '500') return res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"model crashed (injected)"}');
       if (state.mode === '404') return res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such model (injected)"}');
       if (state.mode === '429-once' && !served429) {
@@ -228,6 +237,66 @@ describe.skipIf(!hasSharedData)(`remote engine (${hasSharedData ? 'serve-model: 
     expect(out.atStart.top).toBe(out.before[1]);
   }, 120_000);
 
+  test('maxConcurrent: overlapping calls and a batch keep at most that many requests in flight (counted at the proxy), each its own answer; a server lost with several in flight hands over once', async () => {
+    proxy.mode = 'ok';
+    // Held long enough that the page has preprocessed the next images before the first answer comes back.
+    proxy.delayMs = 500;
+    try {
+      const overlapping = async (maxConcurrent: number) => {
+        proxy.peak = 0;
+        const r = await demo().page.evaluate(async ({ url, model, photos, maxConcurrent }) => {
+          const { createClassifier } = window.inpageClassifier;
+          const clf = await createClassifier({ model, remote: { url, protocol: 'v2', maxConcurrent, maxBatch: 2 }, modelCache: false, cache: false });
+          const blobs = await Promise.all(photos.map(async (p) => (await fetch(`/shared-data/photos/${p}`)).blob()));
+          const together = await Promise.all(blobs.map((b) => clf.classify(b)));
+          const batch = await clf.classifyBatch(blobs);
+          const alone = [];
+          for (const b of blobs.slice(0, 2)) alone.push(await clf.classify(b));
+          await clf.dispose();
+          return { together: together.map((t) => Array.from(t.scores)), batch: batch.map((t) => Array.from(t.scores)), alone: alone.map((t) => Array.from(t.scores)) };
+        }, { url: proxy.url, model: MODEL_URL, photos, maxConcurrent });
+        return { ...r, peak: proxy.peak };
+      };
+      const three = await overlapping(3);
+      const one = await overlapping(1);
+      expect(three.peak).toBe(3);
+      expect(one.peak).toBe(1);
+      // Each call its own answer, whatever the order the server answered in: equal to the same photo alone.
+      for (const r of [three, one]) {
+        for (const [i, scores] of r.alone.entries()) expect(r.together[i]).toEqual(scores);
+        for (const [i, scores] of r.together.entries()) {
+          expect(r.batch[i]!.map((v, k) => Math.abs(v - scores[k]!)).every((d) => d <= 1e-6), photos[i]).toBe(true);
+        }
+      }
+      expect(three.together).toEqual(one.together);
+
+      // The server drops every connection while three requests are in flight: one handover, three local answers.
+      proxy.delayMs = 300;
+      const lost = await demo().page.evaluate(async ({ url, model, photos }) => {
+        const { createClassifier } = window.inpageClassifier;
+        const clf = await createClassifier({ model, remote: { url, protocol: 'v2', maxConcurrent: 3, retries: 0, fallback: 'local' }, backends: ['wasm'], cache: false });
+        const changes: unknown[] = [];
+        clf.addEventListener('backendchange', (e) => changes.push((e as CustomEvent).detail));
+        const blobs = await Promise.all(photos.slice(0, 3).map(async (p) => (await fetch(`/shared-data/photos/${p}`)).blob()));
+        await (window as unknown as { __setMode(m: string): Promise<void> }).__setMode('drop');
+        const results = await Promise.all(blobs.map((b) => clf.classify(b)));
+        await (window as unknown as { __setMode(m: string): Promise<void> }).__setMode('ok');
+        const after = await clf.classify(blobs[0]!);
+        const out = { backends: results.map((r) => r.backend), after: after.backend, changes, backendChanges: clf.stats().backendChanges.length, fallbacks: clf.fallbacks.length };
+        await clf.dispose();
+        return out;
+      }, { url: proxy.url, model: MODEL_URL, photos });
+      expect(lost.backends).toEqual(['wasm', 'wasm', 'wasm']);
+      expect(lost.after).toBe('wasm');
+      expect(lost.changes).toHaveLength(1);
+      expect(lost.changes[0]).toMatchObject({ from: 'remote', to: 'wasm' });
+      expect(lost.backendChanges).toBe(1);
+    } finally {
+      proxy.delayMs = 0;
+      proxy.mode = 'ok';
+    }
+  }, 180_000);
+
   test('image-bytes endpoints (a FastAPI-style /predict): raw and multipart uploads, four answer shapes, the same top-1 as the page; a region is sent cut out', async () => {
     const shapes = [['library', 'raw'], ['hf', 'raw'], ['top', 'multipart'], ['fastapi', 'multipart']] as const;
     const servers = await Promise.all(shapes.map(([response]) => startServer(MANIFEST_FILE, 0, { response })));
@@ -300,7 +369,7 @@ describe.skipIf(!hasSharedData)(`remote engine (${hasSharedData ? 'serve-model: 
     const errors = await demo().page.evaluate(async (model) => {
       const { createClassifier } = window.inpageClassifier;
       const out: string[] = [];
-      for (const remote of [{ protocol: 'v2' }, { url: 'http://x', protocol: 'grpc' }, { url: 'http://x', protocol: 'v2', retries: -1 }, { url: 'http://x', protocol: 'v2', fallback: 'cloud' }]) {
+      for (const remote of [{ protocol: 'v2' }, { url: 'http://x', protocol: 'grpc' }, { url: 'http://x', protocol: 'v2', retries: -1 }, { url: 'http://x', protocol: 'v2', fallback: 'cloud' }, { url: 'http://x', protocol: 'v2', maxConcurrent: 0 }]) {
         out.push(await createClassifier({ model, remote: remote as never }).then(() => 'resolved', (e: Error) => `${e.name}: ${e.message}`));
       }
       return out;
@@ -309,5 +378,6 @@ describe.skipIf(!hasSharedData)(`remote engine (${hasSharedData ? 'serve-model: 
     expect(errors[1]).toMatch(/^TypeError: options.remote.protocol/);
     expect(errors[2]).toMatch(/^TypeError: options.remote.retries/);
     expect(errors[3]).toMatch(/^TypeError: options.remote.fallback/);
+    expect(errors[4]).toMatch(/^TypeError: options.remote.maxConcurrent/);
   });
 });

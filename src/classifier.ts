@@ -21,7 +21,7 @@ import { DEFAULT_BATCH_SIZE, DEFAULT_TOP_K, positiveInteger, type ResolvedOption
 import { CanvasPreprocessor, type Pixels } from './preprocess/canvas.js';
 import { pixelsToModelTensor } from './preprocess/pipeline.js';
 import { applyActivation, topK } from './postprocess/scores.js';
-import { SerialQueue, yieldToEventLoop } from './queue.js';
+import { TaskQueue, yieldToEventLoop } from './queue.js';
 import { CallMetrics, type TimingDetail } from './metrics.js';
 import { StreamRegistry } from './stream.js';
 import type {
@@ -100,7 +100,8 @@ export class PageClassifier extends EventTarget implements Classifier {
   readonly #cache: ResultCache;
   readonly #canvas: CanvasPreprocessor;
   readonly #decode: DecodeOptions;
-  readonly #queue = new SerialQueue();
+  /** One task at a time, or the engine's `maxConcurrent` (an inference server's requests in flight). */
+  readonly #queue = new TaskQueue(() => this.#engine.current.maxConcurrent ?? 1);
   /**
    * Content keys of the Blobs already read. A Blob's bytes never change, so a
    * File classified again (the same object) is a lookup, not a read and a
@@ -455,7 +456,10 @@ export class PageClassifier extends EventTarget implements Classifier {
     const answers = ids.map((id, index) => this.#cache.fetch(id.key, () => new Promise<Computed>((resolve, reject) => {
       misses.push({ index, settle: (work) => void work.then(resolve, reject) });
     }), deadline));
-    const chunks = Array.from({ length: Math.ceil(misses.length / batchSize) }, (_, c) => misses.slice(c * batchSize, (c + 1) * batchSize));
+    // No bigger than one engine run takes (a server's remote.maxBatch, a fixed batch dimension), so
+    // with an engine that takes several runs at once (remote.maxConcurrent) the chunks go out together.
+    const size = Math.min(batchSize, this.#engine.current.maxBatch);
+    const chunks = Array.from({ length: Math.ceil(misses.length / size) }, (_, c) => misses.slice(c * size, (c + 1) * size));
     // One queued task per chunk, so other callers' work can run between chunks.
     const run = (chunk: typeof misses) => this.#queue.run(async () => {
       this.#assertLive();
@@ -544,6 +548,6 @@ export class PageClassifier extends EventTarget implements Classifier {
     this.#streams.disposeAll();
     this.#cache.clear();
     // Let queued calls settle (they reject with DISPOSED) before freeing the engine under them.
-    await this.#queue.run(() => this.#engine.dispose());
+    await this.#queue.run(() => this.#engine.dispose(), { exclusive: true });
   }
 }

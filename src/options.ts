@@ -294,6 +294,14 @@ export interface RemoteOptions {
   /** Most images per request (classifyBatch). @defaultValue 16 */
   maxBatch?: number;
   /**
+   * Requests in flight at once: overlapping `classify` calls and a batch's
+   * requests (`maxBatch` images each) go out side by side instead of one after
+   * another; the page still decodes and preprocesses one image at a time. A
+   * local backend that takes over after a fallback runs one call at a time.
+   * @defaultValue 4
+   */
+  maxConcurrent?: number;
+  /**
    * 'local': when the server cannot be reached (at start, or later after the
    * retries), run in the page instead, as after a lost GPU (the model files
    * are downloaded for it); 'none': REMOTE_FAILED. @defaultValue 'none'
@@ -314,6 +322,7 @@ export interface ResolvedRemote {
   timeoutMs: number;
   retries: number;
   maxBatch: number;
+  maxConcurrent: number;
   fallback: 'local' | 'none';
 }
 
@@ -406,6 +415,7 @@ export const DEFAULTS = {
   cache: { maxEntries: 500, fallbackToCache: false },
   calls: { maxQueue: 1000 },
   metrics: { window: 1000, userTiming: false },
+  remote: { timeoutMs: 30_000, retries: 2, maxBatch: 16, maxConcurrent: 4 },
   preprocessing: { background: '#ffffff', resampling: 'antialiased' },
   maxWasmThreads: 4,
   modelCacheName: 'inpage-classifier-models-v1',

@@ -176,7 +176,7 @@ function resolveRemote(remote: ClassifierOptions['remote'], base: string): Resol
   for (const [k, v] of Object.entries(headers)) if (typeof v !== 'string') throw new TypeError(`options.remote.headers["${k}"] must be a string`);
   if (remote.model !== undefined && (typeof remote.model !== 'string' || remote.model === '')) throw new TypeError('options.remote.model must be a non-empty string (the model\'s name on the server)');
   if (remote.version !== undefined && (typeof remote.version !== 'string' || remote.version === '')) throw new TypeError('options.remote.version must be a non-empty string');
-  const retries = remote.retries ?? 2;
+  const retries = remote.retries ?? DEFAULTS.remote.retries;
   if (!Number.isInteger(retries) || retries < 0) throw new TypeError(`options.remote.retries must be a whole number ≥ 0, got ${String(remote.retries)}`);
   return {
     url: new URL(remote.url, base).href,
@@ -186,9 +186,10 @@ function resolveRemote(remote: ClassifierOptions['remote'], base: string): Resol
     model: remote.model ?? '',
     version: remote.version,
     headers: { ...headers },
-    timeoutMs: positiveNumber('options.remote.timeoutMs', remote.timeoutMs ?? 30_000),
+    timeoutMs: positiveNumber('options.remote.timeoutMs', remote.timeoutMs ?? DEFAULTS.remote.timeoutMs),
     retries,
-    maxBatch: positiveInteger('options.remote.maxBatch', remote.maxBatch ?? 16),
+    maxBatch: positiveInteger('options.remote.maxBatch', remote.maxBatch ?? DEFAULTS.remote.maxBatch),
+    maxConcurrent: positiveInteger('options.remote.maxConcurrent', remote.maxConcurrent ?? DEFAULTS.remote.maxConcurrent),
     fallback: oneOf('options.remote.fallback', remote.fallback ?? 'none', ['local', 'none'] as const),
   };
 }

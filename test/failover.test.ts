@@ -77,4 +77,83 @@ describe('ResilientEngine', () => {
     expect(Array.from(await re.run(input, 5))).toEqual([0, 10, 20, 30, 40]);
     expect(sizes).toEqual([2, 2, 1]);
   });
+
+  test('several runs in flight when the server goes away: one failover, each run answered by its successor', async () => {
+    // An inference server (maxConcurrent > 1): three requests in flight fail together.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let lost: string | null = null;
+    const server: Engine = {
+      engine: 'remote', backend: 'remote', maxBatch: 1, maxConcurrent: 4, dispose: async () => {},
+      isLost: () => lost,
+      run: async () => {
+        await gate;
+        lost = 'server unreachable';
+        throw new Error('server unreachable');
+      },
+    };
+    let restarts = 0;
+    const changes: unknown[] = [];
+    // The local engine is not re-entrant: the three retries must reach it one at a time.
+    let localRunning = 0;
+    let localPeak = 0;
+    const local: Engine = {
+      engine: 'ort', backend: 'wasm', maxBatch: 1, dispose: async () => {},
+      run: async () => {
+        localPeak = Math.max(localPeak, ++localRunning);
+        await new Promise((r) => setTimeout(r, 5));
+        localRunning--;
+        return new Float32Array([7]);
+      },
+    };
+    const re = new ResilientEngine(server, async (exclude) => {
+      restarts++;
+      expect(exclude).toEqual(['remote']);
+      await new Promise((r) => setTimeout(r, 10));
+      return local;
+    }, (c) => changes.push(c));
+    const runs = [re.run(new Float32Array(1)), re.run(new Float32Array(1)), re.run(new Float32Array(1))];
+    release();
+    expect((await Promise.all(runs)).map((o) => Array.from(o))).toEqual([[7], [7], [7]]);
+    expect(restarts).toBe(1);
+    expect(changes).toEqual([{ from: 'remote', to: 'wasm', reason: 'server unreachable' }]);
+    expect(re.current.backend).toBe('wasm');
+    expect(re.runs).toBe(3);
+    expect(localPeak).toBe(1);
+  });
+
+  test('a run that fails on an engine already replaced does not mark its successor lost', async () => {
+    let failLate!: () => void;
+    const late = new Promise<void>((r) => (failLate = r));
+    let calls = 0;
+    let lost: string | null = null;
+    const server: Engine = {
+      engine: 'remote', backend: 'remote', maxBatch: 1, maxConcurrent: 4, dispose: async () => {},
+      isLost: () => lost,
+      run: async () => {
+        calls++;
+        if (calls === 1) {
+          lost = 'connection reset';
+          throw new Error('connection reset');
+        }
+        await late;
+        throw new Error('connection reset, later');
+      },
+    };
+    const local = fake('wasm', { output: [3] });
+    let restarts = 0;
+    const re = new ResilientEngine(server, async () => {
+      restarts++;
+      return local;
+    }, () => {});
+    const first = re.run(new Float32Array(1));
+    const second = re.run(new Float32Array(1));
+    // The first request fails at once and moves the classifier; the second fails later, on the old server.
+    expect(Array.from(await first)).toEqual([3]);
+    expect(re.current).toBe(local);
+    failLate();
+    expect(Array.from(await second)).toEqual([3]);
+    expect(restarts).toBe(1);
+    expect(re.current).toBe(local);
+  });
 });

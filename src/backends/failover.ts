@@ -37,6 +37,10 @@ export class ResilientEngine {
   #runs = 0;
   /** Set once no backend could take over: later calls fail at once instead of retrying every backend. */
   #gone: ClassifierError | null = null;
+  /** The move off a lost engine, while it runs (shared by every run that found the engine lost). */
+  #switching: Promise<void> | null = null;
+  /** The last run on an engine that takes one at a time (the next waits for it). */
+  #oneAtATime: Promise<unknown> = Promise.resolve();
   readonly #excluded = new Set<BackendName>();
   readonly #restart: (exclude: BackendName[]) => Promise<Engine>;
   readonly #onChange: (change: BackendChange) => void;
@@ -76,30 +80,31 @@ export class ResilientEngine {
     for (;;) {
       const engine = this.#engine;
       if (batch > engine.maxBatch) return this.#inPieces(input, batch, engine.maxBatch);
-      this.#lost ??= engine.isLost?.() ?? null;
+      this.#markLost(engine, engine.isLost?.() ?? null);
       if (!this.#lost) {
         try {
-          const output = await (engine.lost ? raceLoss(engine.run(input, batch), engine.lost) : engine.run(input, batch));
+          const running = this.#runOn(engine, input, batch);
+          const output = await (engine.lost ? raceLoss(running, engine.lost) : running);
           // Lost while running: the output was read from a dead context and cannot be trusted.
-          this.#lost ??= engine.isLost?.() ?? null;
-          if (!this.#lost) {
+          this.#markLost(engine, engine.isLost?.() ?? null);
+          if (engine === this.#engine && !this.#lost) {
             this.#runs++;
             return checkedOutput(output, engine);
           }
         } catch (error) {
           if (error instanceof ClassifierError) throw error;
-          this.#lost ??= engine.isLost?.() ?? null;
-          if (!this.#lost && !looksLikeLoss(error)) {
+          this.#markLost(engine, engine.isLost?.() ?? null);
+          if (engine === this.#engine && !this.#lost && !looksLikeLoss(error)) {
             // The runtime's own error (a kernel failure, out of memory): typed, and the classifier stays usable.
             throw new ClassifierError('INFERENCE_FAILED', `${engine.engine} on ${engine.backend} failed to run the model: ${describeError(error)}`, {
               cause: error,
               details: { engine: engine.engine, backend: engine.backend },
             });
           }
-          this.#lost ??= describeError(error);
+          this.#markLost(engine, describeError(error));
         }
       }
-      await this.#failover();
+      await this.#failover(engine);
     }
   }
 
@@ -118,10 +123,27 @@ export class ResilientEngine {
       return checkedOutput(scores, engine);
     } catch (error) {
       if (error instanceof ClassifierError) throw error;
-      this.#lost ??= engine.isLost?.() ?? describeError(error);
-      await this.#failover();
+      this.#markLost(engine, engine.isLost?.() ?? describeError(error));
+      await this.#failover(engine);
       return null;
     }
+  }
+
+  /**
+   * One run on `engine`, one at a time unless it takes several (`maxConcurrent`).
+   * The classifier's queue already keeps a local engine to one call; this holds
+   * when runs that were in flight on a server move to a local backend together.
+   */
+  #runOn(engine: Engine, input: Float32Array, batch: number): Promise<Float32Array> {
+    if ((engine.maxConcurrent ?? 1) > 1) return engine.run(input, batch);
+    const result = this.#oneAtATime.then(() => engine.run(input, batch));
+    this.#oneAtATime = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Records why `engine` is lost, if it is still the one in use (a run that started before a failover must not mark its successor). */
+  #markLost(engine: Engine, reason: string | null): void {
+    if (engine === this.#engine && reason !== null) this.#lost ??= reason;
   }
 
   async #inPieces(input: Float32Array, batch: number, size: number): Promise<Float32Array> {
@@ -134,8 +156,20 @@ export class ResilientEngine {
     return concatFloats(rows);
   }
 
-  async #failover(): Promise<void> {
-    const from = this.#engine;
+  /**
+   * Moves off `from` once, however many runs were in flight on it (an
+   * inference server takes several at once): the first failing run starts the
+   * next backend and the others wait for it, then retry there.
+   */
+  #failover(from: Engine): Promise<void> {
+    if (from !== this.#engine) return Promise.resolve();
+    this.#switching ??= this.#switchFrom(from).finally(() => {
+      this.#switching = null;
+    });
+    return this.#switching;
+  }
+
+  async #switchFrom(from: Engine): Promise<void> {
     const reason = this.#lost ?? 'lost';
     this.#excluded.add(from.backend);
     await from.dispose().catch(() => undefined); // its GPU objects are gone already

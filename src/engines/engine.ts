@@ -17,6 +17,12 @@ export interface Engine {
   run(input: Float32Array, batch?: number): Promise<Float32Array>;
   /** Most images one `run` takes: 1 when the model's batch dimension is fixed (or pinned, ORT WebGL). */
   readonly maxBatch: number;
+  /**
+   * Runs that may be in flight at once: an inference server takes several
+   * requests (`remote.maxConcurrent`); absent (1) for a local runtime, which is
+   * not re-entrant.
+   */
+  readonly maxConcurrent?: number;
   /** Frees the session/model and its GPU/WASM memory. Idempotent. */
   dispose(): Promise<void>;
   /** Resolves with a reason if the GPU device/context behind this engine is lost (absent for WASM). */

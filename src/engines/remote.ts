@@ -121,6 +121,7 @@ export class RemoteEngine implements Engine {
   readonly engine = 'remote' as const;
   readonly backend = 'remote' as const;
   readonly maxBatch: number;
+  readonly maxConcurrent: number;
   readonly #remote: ResolvedRemote;
   readonly #model: LoadedModel;
   readonly #dims: number[];
@@ -138,6 +139,7 @@ export class RemoteEngine implements Engine {
     this.#dims = tensorShape(input.size, input.layout, input.channels).slice(1);
     this.#classes = model.labels.length + (model.manifest.output.labelOffset ?? 0);
     this.maxBatch = remote.maxBatch;
+    this.maxConcurrent = remote.maxConcurrent;
   }
 
   /** The server's model path: `{url}/v2/models/{name}[/versions/{v}]` or `{url}/v1/models/{name}[/versions/{v}]`. */
@@ -226,12 +228,14 @@ export class RemoteImageEngine implements Engine {
   readonly engine = 'remote' as const;
   readonly backend = 'remote' as const;
   readonly maxBatch = 1;
+  readonly maxConcurrent: number;
   readonly #remote: ResolvedRemote;
   readonly #labels: readonly string[];
   readonly #client: RemoteClient;
 
   constructor(model: LoadedModel, remote: ResolvedRemote) {
     this.#remote = remote;
+    this.maxConcurrent = remote.maxConcurrent;
     this.#labels = model.labels;
     this.#client = new RemoteClient(remote);
   }

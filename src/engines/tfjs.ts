@@ -7,7 +7,7 @@
 import { concatBytes } from '../bytes.js';
 import { tensorShape } from '../preprocess/tensor.js';
 import type { BackendName } from '../types.js';
-import { SerialQueue } from '../queue.js';
+import { TaskQueue } from '../queue.js';
 import { type Engine, type EngineContext, ModelMismatchError } from './engine.js';
 import { checkInputShape } from './input-shape.js';
 import { withWasmDiagnosis } from './asset-check.js';
@@ -19,7 +19,7 @@ import { type GraphModel, importTfjs, type LayersModel, type ModelArtifacts, typ
  * backends (or one initialising while another runs) would switch it under
  * each other, so every init and run goes through this page-wide queue.
  */
-const tfjsQueue = new SerialQueue();
+const tfjsQueue = new TaskQueue();
 
 type TfModule = Tfjs['tf'];
 type Model = LayersModel | GraphModel;

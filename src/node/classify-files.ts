@@ -11,13 +11,12 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { type ClassifierErrorCode, describeError, isClassifierError } from '../errors.js';
-import { DEFAULT_TOP_K, type InputLimits } from '../options.js';
+import { DEFAULT_TOP_K, DEFAULTS, type InputLimits, type ResolvedRemote } from '../options.js';
 import { applyActivation, topK as pickTop } from '../postprocess/scores.js';
 import type { Category } from '../types.js';
 import { type FileTensor, fileToTensor, parseBackground, requireSharp } from './file-tensor.js';
 import { LineWriter, readResume } from './jsonl.js';
 import { type ModelOnDisk, type NodeSession, openSession, readModel } from './node-model.js';
-import type { ResolvedRemote } from '../options.js';
 import { listFiles } from './walk.js';
 
 /** Per-stage milliseconds of one file. */
@@ -138,7 +137,7 @@ async function remoteSessions(model: ModelOnDisk, remote: NonNullable<ClassifyFi
   const { createRemoteEngine } = await import('../engines/remote.js');
   const resolved: ResolvedRemote = {
     url: remote.url, protocol: remote.protocol ?? 'v2', upload: 'raw', response: 'auto', model: remote.model ?? model.manifest.name, version: remote.version,
-    headers: remote.headers ?? {}, timeoutMs: remote.timeoutMs ?? 30_000, retries: remote.retries ?? 2, maxBatch: 1, fallback: 'none',
+    headers: remote.headers ?? {}, timeoutMs: remote.timeoutMs ?? DEFAULTS.remote.timeoutMs, retries: remote.retries ?? DEFAULTS.remote.retries, maxBatch: 1, maxConcurrent: count, fallback: 'none',
   };
   // Checked against the server once (metadata + warm-up); the engine itself keeps no state between runs.
   const engine = await createRemoteEngine({ manifest: model.manifest, labels: model.labels, files: new Map(), id: model.id }, resolved);
