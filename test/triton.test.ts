@@ -8,13 +8,13 @@
  * verify's problems, and the refusals (a tfjs model
  * without --onnx-twin, a folder that is not packed). Written to a temp folder.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readOnnxIO } from '../src/adapters/onnx-graph.js';
 import { pinSymbolicDims } from '../src/engines/onnx-pin-dims.js';
-import { hashFiles, pack, PackError, runPack } from '../src/node/pack.js';
+import { hashFiles, pack, PackError, runPack, runVerify } from '../src/node/pack.js';
 import { formatTritonConfig, parseTextProto, parseTritonConfig, verifyTritonEntry, writeTritonEntry } from '../src/node/triton.js';
 import type { ModelManifest } from '../src/types.js';
 import { ONNX_MODEL_FILE, SHARED_DATA, hasSharedData } from '../tools/shared-data.js';
@@ -110,6 +110,55 @@ describe.skipIf(!hasModels)(`Triton model-repository entry (${hasModels ? 'the s
     ]);
     writeFileSync(join(entry, 'config.pbtxt'), good);
     expect((await verifyTritonEntry(entry)).problems).toEqual(['label_filename labels.txt does not exist']);
+  });
+});
+
+describe.skipIf(!hasModels)(`the verify command on Triton folders (${hasModels ? 'the shipped ONNX model' : 'needs public/models'})`, () => {
+  const verify = async (dir: string) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runVerify([dir], (l) => out.push(l), (l) => err.push(l));
+    return { code, out, err };
+  };
+
+  it('checks an entry (<repo>/<name>), a whole repository (every entry), and still a packed folder', async () => {
+    const repo = join(TMP, 'repo-cli');
+    await writeTritonEntry(ONNX_DIR, repo);
+    const entry = await verify(join(repo, NAME));
+    expect(entry.code).toBe(0);
+    expect(entry.err).toEqual([]);
+    expect(entry.out).toContain('ok: config.pbtxt parses');
+    expect(entry.out).toContain('ok: input "input" TYPE_FP32 [224, 224, 3] (batch ≤ 8) fits 1/model.onnx [batch, 224, 224, 3]');
+    expect(entry.out.at(-1)).toMatch(/verify: .*repo-cli\/nsfw-mobilenet-v2-onnx is ok \(a Triton model-repository entry\)$/);
+
+    const whole = await verify(repo);
+    expect(whole.code).toBe(0);
+    expect(whole.out).toContain(`ok: ${NAME}: config.pbtxt parses`);
+    expect(whole.out.at(-1)).toMatch(new RegExp(`is ok \\(a Triton model repository: ${NAME}\\)$`));
+
+    const packed = await verify(ONNX_DIR);
+    expect(packed.code).toBe(0);
+    expect(packed.out.at(-1)).toMatch(/is ok \(a packed folder\)$/);
+  });
+
+  it('a broken entry exits 1 with its problems, named by entry in a repository', async () => {
+    const repo = join(TMP, 'repo-cli-bad');
+    await writeTritonEntry(ONNX_DIR, repo);
+    const config = join(repo, NAME, 'config.pbtxt');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('dims: [ 224, 224, 3 ]', 'dims: [ 3, 224, 224 ]'));
+    const entry = await verify(join(repo, NAME));
+    expect(entry.code).toBe(1);
+    expect(entry.err).toEqual(['problem: input "input" dims [3, 224, 224] (+ batch) do not fit 1/model.onnx [batch, 224, 224, 3]']);
+    expect(entry.out.at(-1)).toMatch(/1 problem\(s\) in .* \(a Triton model-repository entry\)$/);
+    const whole = await verify(repo);
+    expect(whole.code).toBe(1);
+    expect(whole.err).toEqual([`problem: ${NAME}: input "input" dims [3, 224, 224] (+ batch) do not fit 1/model.onnx [batch, 224, 224, 3]`]);
+    // A folder that is neither: the packed-folder check says what is missing.
+    const empty = join(TMP, 'neither');
+    mkdirSync(empty, { recursive: true });
+    const none = await verify(empty);
+    expect(none.code).toBe(1);
+    expect(none.err[0]).toMatch(/manifest\.json does not exist/);
   });
 });
 

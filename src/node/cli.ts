@@ -13,7 +13,7 @@ import { runPack, runVerify } from './pack.js';
 
 const USAGE = `usage: inpage-classifier copy-assets <dir> [--engines ort,tfjs] [--models id,...]
        inpage-classifier pack <source> --out <dir> [flags]   (pack --help lists the flags)
-       inpage-classifier verify <dir>
+       inpage-classifier verify <dir>   (a packed folder, or a Triton entry / repository)
        inpage-classifier classify <files or folders...> --model <dir> [--out results.jsonl] [--concurrency N] [--top K]
 
 Copies what the library fetches at run time into <dir> (e.g. your app's public/ folder):
@@ -23,7 +23,8 @@ Copies what the library fetches at run time into <dir> (e.g. your app's public/ 
 Serve <dir> at your site root, or pass its URL as createClassifier({ assetBase }).
 
 pack: turns a Hugging Face / transformers.js folder, a Teachable Machine export, a tfjs model or a bare
-.onnx into a model folder with manifest.json; verify: checks a packed folder. See docs/bring-your-own-model.md.
+.onnx into a model folder with manifest.json; verify: checks a packed folder, or a Triton model-repository
+entry or whole repository (config.pbtxt against the ONNX graph). See docs/bring-your-own-model.md, docs/serving.md.
 
 classify: classifies image files and folders with a packed ONNX model in Node (onnxruntime-node, sharp), one
 JSON line per file, resumable with --out (classify --help lists the flags). See docs/node.md.`;

@@ -13,4 +13,4 @@ export { ClassifierError, isClassifierError } from '../errors.js';
 export type { ClassifierErrorCode } from '../errors.js';
 export type { Category, ModelManifest } from '../types.js';
 /** The Triton model-repository entry `pack --triton` writes (config.pbtxt + model.onnx), and its check; docs/serving.md. */
-export { verifyTritonEntry, writeTritonEntry } from './triton.js';
+export { verifyTritonEntry, verifyTritonRepository, writeTritonEntry } from './triton.js';

@@ -22,7 +22,7 @@ import { applyActivation } from '../postprocess/scores.js';
 import { preprocessRgba } from '../preprocess/pipeline.js';
 import { channelCount, tensorShape } from '../preprocess/tensor.js';
 import type { ModelManifest } from '../types.js';
-import { type TritonEntry, writeTritonEntry } from './triton.js';
+import { type TritonEntry, tritonEntriesIn, verifyTritonEntry, verifyTritonRepository, writeTritonEntry } from './triton.js';
 
 export { PackError } from '../adapters/types.js';
 
@@ -507,7 +507,7 @@ export async function verifyPacked(dir: string): Promise<VerifyResult> {
 
 export const PACK_USAGE = `usage: inpage-classifier pack <source> --out <dir> [flags]
        inpage-classifier pack <packed dir> --triton <repoDir>   (a Triton entry for a packed ONNX folder, nothing repacked)
-       inpage-classifier verify <dir>
+       inpage-classifier verify <dir>   (a packed folder, a Triton entry <repo>/<name>, or a whole Triton repository)
 
 <source>: a Hugging Face / transformers.js folder (config.json, preprocessor_config.json, onnx/model.onnx),
 a Teachable Machine image export (model.json, weights.bin, metadata.json), a tfjs model (folder or model.json),
@@ -597,6 +597,19 @@ function logTriton(entry: TritonEntry, log: Log): void {
   log(`inpage-classifier pack: Triton entry in ${entry.dir} (${entry.files.join(', ')}; max_batch_size ${entry.config.maxBatchSize}, input "${entry.config.input[0]?.name ?? ''}" [${entry.config.input[0]?.dims.join(', ') ?? ''}], output "${entry.config.output[0]?.name ?? ''}" [${entry.config.output[0]?.dims.join(', ') ?? ''}])`);
 }
 
+/**
+ * What `verify` checks, by what the folder holds: a Triton entry (config.pbtxt), a Triton
+ * repository (no manifest.json, sub-folders with config.pbtxt: every entry), else a packed folder.
+ */
+async function verifyAny(dir: string): Promise<{ kind: string; result: VerifyResult }> {
+  if (existsSync(join(dir, 'config.pbtxt'))) return { kind: 'a Triton model-repository entry', result: await verifyTritonEntry(dir) };
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    const entries = tritonEntriesIn(dir);
+    if (entries.length > 0) return { kind: `a Triton model repository: ${entries.join(', ')}`, result: await verifyTritonRepository(dir) };
+  }
+  return { kind: 'a packed folder', result: await verifyPacked(dir) };
+}
+
 /** `verify <dir>` as the CLI runs it. @returns the exit code */
 export async function runVerify(argv: readonly string[], log: Log = console.log, logError: Log = console.error): Promise<number> {
   const [dir, ...extra] = argv;
@@ -604,9 +617,9 @@ export async function runVerify(argv: readonly string[], log: Log = console.log,
     logError(`inpage-classifier verify: needs one packed folder\n\n${PACK_USAGE}`);
     return 2;
   }
-  const result = await verifyPacked(resolve(dir));
+  const { kind, result } = await verifyAny(resolve(dir));
   for (const line of result.checked) log(`ok: ${line}`);
   for (const line of result.problems) logError(`problem: ${line}`);
-  log(result.ok ? `inpage-classifier verify: ${dir} is ok` : `inpage-classifier verify: ${result.problems.length} problem(s) in ${dir}`);
+  log(result.ok ? `inpage-classifier verify: ${dir} is ok (${kind})` : `inpage-classifier verify: ${result.problems.length} problem(s) in ${dir} (${kind})`);
   return result.ok ? 0 : 1;
 }

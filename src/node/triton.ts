@@ -311,3 +311,29 @@ export async function verifyTritonEntry(entryDir: string): Promise<VerifyResult>
   if (!config.output.length) problems.push('config.pbtxt lists no output');
   return { ok: problems.length === 0, problems, checked };
 }
+
+/** The entries of a Triton model repository: its sub-folders that hold a config.pbtxt, by name. */
+export function tritonEntriesIn(repoDir: string): string[] {
+  if (!existsSync(repoDir)) return [];
+  return readdirSync(repoDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(repoDir, d.name, 'config.pbtxt')))
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * Checks every entry of a Triton model repository (`verifyTritonEntry` on each); each line names its entry.
+ * A repository with no entry is a problem (nothing for Triton to serve).
+ */
+export async function verifyTritonRepository(repoDir: string): Promise<VerifyResult> {
+  const names = tritonEntriesIn(repoDir);
+  if (names.length === 0) return { ok: false, problems: [`${repoDir} has no model folder with a config.pbtxt (a Triton model repository holds <name>/config.pbtxt)`], checked: [] };
+  const problems: string[] = [];
+  const checked: string[] = [];
+  for (const name of names) {
+    const result = await verifyTritonEntry(join(repoDir, name));
+    problems.push(...result.problems.map((p) => `${name}: ${p}`));
+    checked.push(...result.checked.map((c) => `${name}: ${c}`));
+  }
+  return { ok: problems.length === 0, problems, checked };
+}
