@@ -6,9 +6,14 @@
  * error 2.5 with canvas 'high' vs 0.47 with this; see docs/parity.md). Pure:
  * RGBA in, RGBA out; two separable passes with 8-bit rounding between them,
  * in Pillow's fixed-point arithmetic, computing only the pixels that land in
- * the output.
+ * the output. The passes run in WebAssembly SIMD where they can
+ * (resample-wasm.ts, the same bytes), else in JS below.
  */
 import type { ResampleFilter, ResizeMode, ResizeSpec } from '../types.js';
+import { resampleWasm } from './resample-wasm.js';
+
+/** Which passes run: 'auto' the WebAssembly SIMD ones where they can (resample-wasm.ts), else JS; 'js' always JS (the reference). */
+export type ResamplePasses = 'auto' | 'js';
 
 /** The resized image's size and where it sits on the model-sized output (torchvision arithmetic). */
 export interface ResampleTarget {
@@ -184,7 +189,7 @@ function resampleNearest(src: Uint8ClampedArray | Uint8Array, srcW: number, srcH
  * @param background - RGB for output pixels the resized image does not cover (letterbox bars)
  * @param filter - Pillow's filter @defaultValue 'bilinear'
  */
-export function resampleAntialiased(src: Uint8ClampedArray | Uint8Array, srcW: number, srcH: number, t: ResampleTarget, background: readonly [number, number, number], filter: ResampleFilter = 'bilinear'): Uint8ClampedArray {
+export function resampleAntialiased(src: Uint8ClampedArray | Uint8Array, srcW: number, srcH: number, t: ResampleTarget, background: readonly [number, number, number], filter: ResampleFilter = 'bilinear', passes: ResamplePasses = 'auto'): Uint8ClampedArray {
   const out = new Uint8ClampedArray(t.outW * t.outH * 4);
   for (let i = 0; i < out.length; i += 4) {
     out[i] = background[0];
@@ -204,10 +209,13 @@ export function resampleAntialiased(src: Uint8ClampedArray | Uint8Array, srcW: n
   const v = taps(srcH, t.resizedH, y0, y1, kernel);
   const cols = x1 - x0;
   const rows = y1 - y0;
-  // Pass 1: horizontal, only the source rows the visible output rows read and only the visible
-  // columns, to 8 bits (as Pillow's intermediate image). A tap run is contiguous in the row.
+  // Only the source rows the visible output rows read.
   const rowFrom = v.first[0]!;
   const rowTo = v.first[rows - 1]! + v.count[rows - 1]!;
+  const outAt = ((y0 + t.offsetY) * t.outW + x0 + t.offsetX) * 4;
+  if (passes === 'auto' && resampleWasm(src, srcW, rowFrom, rowTo, h, { ...v, first: v.first.map((f) => f - rowFrom) }, cols, rows, out, outAt, t.outW * 4)) return out;
+  // Pass 1: horizontal, only the visible columns, to 8 bits (as Pillow's intermediate image). A tap
+  // run is contiguous in the row.
   const stride = cols * 3;
   const mid = new Uint8Array((rowTo - rowFrom) * stride);
   const hw = h.weights;
