@@ -5,7 +5,7 @@
  * (classifier.ts, worker/client.ts) are internal.
  */
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, FrameStream, FrameStreamOptions, FrameStreamSource, ImageInput, ModelManifest, PreprocessOptions,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, FrameStream, FrameStreamOptions, FrameStreamSource, ImageInput, ModelManifest, PreprocessOptions, WorkerPlacement,
 } from './types.js';
 
 /**
@@ -32,6 +32,8 @@ export interface Classifier extends EventTarget {
   readonly adapter: AdapterInfo | null;
   /** How the backend was chosen: every candidate with its class, status, measured ms or reason. */
   readonly selection: BackendSelection;
+  /** In a Web Worker or in the page, and why (with `worker: 'auto'`: what kept it in the page, if anything). */
+  readonly worker: WorkerPlacement;
   /** The validated manifest (defaults filled in). */
   readonly manifest: Readonly<ModelManifest>;
   readonly labels: readonly string[];

@@ -24,8 +24,9 @@ import { applyActivation, topK } from './postprocess/scores.js';
 import { TaskQueue, yieldToEventLoop } from './queue.js';
 import { CallMetrics, type TimingDetail } from './metrics.js';
 import { StreamRegistry } from './stream.js';
+import { placementOf } from './placement.js';
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifyBatchOptions, ClassifierStats, ClassifyOptions, EngineName, FrameStream, FrameStreamOptions, FrameStreamSource, ImageInput, ModelManifest, PreprocessOptions, Region, ResultEventDetail, TierSelection, BackendChangeRecord,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifyBatchOptions, ClassifierStats, ClassifyOptions, EngineName, FrameStream, FrameStreamOptions, FrameStreamSource, ImageInput, ModelManifest, PreprocessOptions, Region, ResultEventDetail, TierSelection, BackendChangeRecord, WorkerPlacement,
 } from './types.js';
 
 const now = () => performance.now();
@@ -135,6 +136,10 @@ export class PageClassifier extends EventTarget implements Classifier {
     this.capabilities = Object.freeze([...init.capabilities]);
     this.adapter = init.adapter;
     this.selection = init.selection;
+  }
+
+  get worker(): WorkerPlacement {
+    return placementOf(this);
   }
 
   get backend(): BackendName {

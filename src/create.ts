@@ -1,8 +1,8 @@
 /**
  * createClassifier: check the environment and the options, then load and
  * verify the model, probe the backends, choose one (init + warm-up), and
- * hand everything to a {@link PageClassifier} — or, with `worker: true`,
- * do all of that in a Web Worker behind a proxy.
+ * hand everything to a {@link PageClassifier} — or (`worker: true`, or
+ * `'auto'` where a worker can start) do all of that in a Web Worker behind a proxy.
  */
 import { rememberKey } from './backends/remember.js';
 import { orderCandidates, probeAll, selectBackend } from './backends/select.js';
@@ -16,6 +16,7 @@ import { type LoadedModel, loadModel } from './manifest/load.js';
 import { tensorShape } from './preprocess/tensor.js';
 import type { ClassifierOptions, CustomPreprocess, ResolvedOptions, ResolvedRemote } from './options.js';
 import { resolveOptions } from './resolve-options.js';
+import { recordPlacement } from './placement.js';
 import type { BackendCapability, BackendName, LocalBackendName } from './types.js';
 
 /** Starts a classifier in a Web Worker (src/worker/start*.ts, one per entry point, each naming its own worker script). */
@@ -60,10 +61,55 @@ export async function createWithEntry(options: ClassifierOptions, entry: EntryPo
   }
   const resolved = resolveOptions(rest, entry.defaultModel);
   throwIfAborted(signal);
-  const creating = resolved.worker && entry.worker
-    ? entry.worker().then(({ startWorker }) => startWorker(resolved))
-    : createResolved(resolved, entry);
+  const creating = createPlaced(resolved, entry);
   return signal ? abandonOnAbort(creating, signal) : creating;
+}
+
+/**
+ * Why `worker: 'auto'` stays in the page here, or null when a worker can be tried: it needs a
+ * window (a classifier created inside a worker already is off the main thread), a Worker
+ * constructor, an entry point with a worker script, and options that can be posted (a
+ * `preprocessing.custom` function cannot).
+ */
+function pageOnlyReason(options: ResolvedOptions, entry: EntryPoint): string | null {
+  if (typeof document === 'undefined') return 'created inside a worker: already off the main thread';
+  if (typeof Worker === 'undefined') return 'this browser context has no Worker';
+  if (!entry.worker) return 'this entry point has no worker script';
+  if (options.preprocessing.custom) return 'options.preprocessing.custom is a function, which cannot be sent to a worker';
+  return null;
+}
+
+/**
+ * In a worker or in the page, as `options.worker` asks, recording where and why
+ * (`classifier.worker`). With 'auto', a worker that cannot start (its script
+ * blocked by a Content-Security-Policy, not emitted by the bundler) falls back
+ * to the page with the reason; any other failure (the model, the engines) is
+ * the caller's, exactly as in the worker.
+ */
+async function createPlaced(options: ResolvedOptions, entry: EntryPoint): Promise<Classifier> {
+  const inPage = async (reason: string) => {
+    const clf = await createResolved(options, entry);
+    recordPlacement(clf, { used: false, reason });
+    return clf;
+  };
+  if (options.worker === false) return inPage('options.worker is false (the default)');
+  const pageOnly = options.worker === 'auto' ? pageOnlyReason(options, entry) : null;
+  if (pageOnly) return inPage(`worker 'auto': ${pageOnly}`);
+  if (!entry.worker) return inPage('this entry point has no worker script');
+  const inWorker = async () => {
+    const { startWorker } = await entry.worker!();
+    const clf = await startWorker(options);
+    recordPlacement(clf, { used: true, reason: options.worker === true ? 'options.worker is true' : "worker 'auto': decoding, preprocessing, the cache and inference run in a Web Worker" });
+    return clf;
+  };
+  if (options.worker === true) return inWorker();
+  try {
+    return await inWorker();
+  } catch (error) {
+    // Only a worker that never started: the same model would fail the same way in the page.
+    if (!(error instanceof ClassifierError) || (error.code !== 'WORKER_FAILED' && error.code !== 'UNSUPPORTED_ENVIRONMENT')) throw error;
+    return inPage(`worker 'auto': the Web Worker could not start (${error.message}); running in the page`);
+  }
 }
 
 /**

@@ -151,11 +151,14 @@ export interface ClassifierOptions {
    * Run decoding, preprocessing and inference in a Web Worker, so the page's
    * main thread stays free (no long tasks while classifying). Same API and
    * results; the classifier is a proxy whose calls are posted to the worker.
-   * See docs/worker.md.
+   * 'auto': a worker where one can start (in a window, with no
+   * `preprocessing.custom` function; a worker script that fails to load falls
+   * back to the page), else the page; `classifier.worker` says which and why.
+   * `true`: a worker or an error; `false`: the page. See docs/worker.md.
    * @defaultValue `false`
-   * @example { worker: true }
+   * @example { worker: 'auto' }
    */
-  worker?: boolean;
+  worker?: boolean | 'auto';
   /**
    * Model download, verification and warm-up progress: phases
    * `manifest → download → verify → init → warmup → ready`, bytes while downloading.
@@ -420,6 +423,8 @@ export const DEFAULTS = {
   maxWasmThreads: 4,
   modelCacheName: 'inpage-classifier-models-v1',
   integrity: 'sha256',
+  // Not 'auto' yet: docs/performance.md "Fastest by default" says what flipping it broke.
+  worker: false,
 } as const;
 
 /** The default model of `inpage-classifier/tfjs`, below `assetBase`. */
@@ -448,7 +453,7 @@ export interface ResolvedOptions {
   wasm: { paths: { ort: string; tfjs: string }; threads: number };
   /** null: model files are not kept. */
   modelCache: { name: string } | null;
-  worker: boolean;
+  worker: boolean | 'auto';
   onProgress: (progress: LoadProgress) => void;
   onBackendChange: (change: { from: BackendName; to: BackendName; reason: string }) => void;
 }

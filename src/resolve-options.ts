@@ -76,7 +76,7 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
   for (const group of ['tiers', 'selection', 'cache', 'calls', 'metrics', 'remote', 'limits', 'preprocessing', 'wasm', 'modelCache'] as const) {
     if (o[group] !== false) object(`options.${group}`, o[group]);
   }
-  if (o.worker !== undefined && typeof o.worker !== 'boolean') throw new TypeError(`options.worker must be true or false, got ${String(o.worker)}`);
+  if (o.worker !== undefined && typeof o.worker !== 'boolean' && o.worker !== 'auto') throw new TypeError(`options.worker must be true, false or 'auto', got ${String(o.worker)}`);
   const base = documentBase();
   const assetBase = new URL(String(o.assetBase ?? '/'), base).href;
   if (!assetBase.endsWith('/')) throw new TypeError(`options.assetBase must be a folder URL ending in "/", got ${String(o.assetBase)}`);
@@ -160,7 +160,7 @@ export function resolveOptions(options: ClassifierOptions = {}, defaultModel = D
       threads: positiveInteger('options.wasm.threads', w.threads ?? Math.min(DEFAULTS.maxWasmThreads, hardware)),
     },
     modelCache: modelCacheName === null ? null : { name: modelCacheName },
-    worker: o.worker ?? false,
+    worker: o.worker ?? DEFAULTS.worker,
     onProgress: o.onProgress ?? (() => {}),
     onBackendChange: o.onBackendChange ?? (() => {}),
   };

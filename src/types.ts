@@ -189,6 +189,14 @@ export interface SelectionCandidate {
 }
 
 /** How the backend was chosen (`clf.selection`). */
+/** Where a classifier runs (`classifier.worker`), and why. */
+export interface WorkerPlacement {
+  /** True: decoding, preprocessing, the cache and inference run in a Web Worker (the classifier is its proxy). */
+  used: boolean;
+  /** Why: the option as given, or (with `worker: 'auto'`) what kept it in the page. */
+  reason: string;
+}
+
 export interface BackendSelection {
   mode: 'auto' | 'explicit';
   /** True when candidates were timed against each other. */

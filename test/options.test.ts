@@ -221,6 +221,12 @@ describe('grouped options', () => {
     expect(r.worker).toBe(false);
   });
 
+  it("worker is true, false or 'auto'; anything else is a TypeError naming the three", () => {
+    for (const worker of [true, false, 'auto'] as const) expect(resolveOptions({ worker }).worker).toBe(worker);
+    expect(() => resolveOptions({ worker: 'yes' as never })).toThrow(/options.worker must be true, false or 'auto', got yes/);
+    expect(() => resolveOptions({ worker: 1 as never })).toThrow(TypeError);
+  });
+
   it('grouped values are used', () => {
     const r = resolveOptions({
       model: MODEL, selection: { measure: 'never', budgetMs: 10, initTimeoutMs: 20, remember: false }, cache: { maxEntries: 3, ttlMs: 9, fallbackToCache: true },

@@ -15,9 +15,10 @@ import { atInputIndex, checkImageList, isBlob, toDrawable } from '../input/decod
 import { checkRegion } from '../input/region.js';
 import { CallMetrics, errorKey } from '../metrics.js';
 import { StreamRegistry } from '../stream.js';
+import { placementOf } from '../placement.js';
 import type { InputLimits, ResolvedOptions } from '../options.js';
 import type {
-  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, FrameStream, FrameStreamOptions, FrameStreamSource, ImageInput, ModelManifest, PreprocessOptions, ResultEventDetail,
+  AdapterInfo, BackendCapability, BackendFallback, BackendName, BackendSelection, ClassificationResult, ClassifierStats, ClassifyBatchOptions, ClassifyOptions, EngineName, FrameStream, FrameStreamOptions, FrameStreamSource, ImageInput, ModelManifest, PreprocessOptions, ResultEventDetail, WorkerPlacement,
 } from '../types.js';
 import { fromWireError, type Reply, type WireCallOptions, type WireInfo, type WireInput, type WireOptions, type WireState, type WorkerApi, type WorkerCallbacks } from './protocol.js';
 
@@ -71,6 +72,10 @@ export class WorkerClassifier extends EventTarget implements Classifier {
   readonly capabilities: readonly BackendCapability[];
   readonly adapter: AdapterInfo | null;
   readonly selection: BackendSelection;
+
+  get worker(): WorkerPlacement {
+    return placementOf(this);
+  }
 
   constructor(init: { worker: Worker; api: Comlink.Remote<WorkerApi>; limits: InputLimits; userTiming: boolean; info: WireInfo; state: WireState }) {
     super();
