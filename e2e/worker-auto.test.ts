@@ -19,11 +19,11 @@ describe.skipIf(!hasSharedData)(`worker: 'auto' (${hasSharedData ? 'real photos'
     const out = await demo().page.evaluate(async ({ model, photo }) => {
       const { createClassifier } = window.inpageClassifier;
       const blob = await (await fetch(`/shared-data/photos/${photo}`)).blob();
-      const base = { model, backends: ['wasm' as const], cache: false };
+      const base = { model, backends: ['wasm' as const], cache: false as const };
       const workers = () => performance.getEntriesByType('resource').filter((e) => /worker\/entry/.test(e.name)).length;
       const out: Record<string, { used: boolean; reason: string; scores: number[]; workerScripts: number }> = {};
       const [h, w] = [224, 224];
-      const custom = { shape: [1, h, w, 3], layout: 'NHWC' as const, run: ({ data }: { data: Uint8ClampedArray }) => Float32Array.from({ length: h * w * 3 }, (_, i) => data[Math.floor(i / 3) * 4 + (i % 3)]! / 255) };
+      const custom = { shape: [1, h, w, 3] as [1, number, number, number], layout: 'NHWC' as const, run: ({ data }: { data: Uint8ClampedArray }) => Float32Array.from({ length: h * w * 3 }, (_, i) => data[Math.floor(i / 3) * 4 + (i % 3)]! / 255) };
       for (const [name, options] of [['default', {}], ['false', { worker: false }], ['true', { worker: true }], ['auto', { worker: 'auto' }], ['autoCustom', { worker: 'auto', preprocessing: { custom } }]] as const) {
         const before = workers();
         const clf = await createClassifier({ ...base, ...options });
@@ -55,7 +55,7 @@ describe.skipIf(!hasSharedData)(`worker: 'auto' (${hasSharedData ? 'real photos'
       const out = await page.evaluate(async ({ model, photo }) => {
         const { createClassifier } = window.inpageClassifier;
         const blob = await (await fetch(`/shared-data/photos/${photo}`)).blob();
-        const base = { model, backends: ['wasm' as const], cache: false };
+        const base = { model, backends: ['wasm' as const], cache: false as const };
         const auto = await createClassifier({ ...base, worker: 'auto' });
         const a = { ...auto.worker, backend: auto.backend, scores: Array.from((await auto.classify(blob)).scores) };
         await auto.dispose();
