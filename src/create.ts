@@ -68,13 +68,11 @@ export async function createWithEntry(options: ClassifierOptions, entry: EntryPo
 /**
  * Why `worker: 'auto'` stays in the page here, or null when a worker can be tried: it needs a
  * window (a classifier created inside a worker already is off the main thread), a Worker
- * constructor, an entry point with a worker script, and options that can be posted (a
- * `preprocessing.custom` function cannot).
+ * constructor, and options that can be posted (a `preprocessing.custom` function cannot).
  */
-function pageOnlyReason(options: ResolvedOptions, entry: EntryPoint): string | null {
+function pageOnlyReason(options: ResolvedOptions): string | null {
   if (typeof document === 'undefined') return 'created inside a worker: already off the main thread';
   if (typeof Worker === 'undefined') return 'this browser context has no Worker';
-  if (!entry.worker) return 'this entry point has no worker script';
   if (options.preprocessing.custom) return 'options.preprocessing.custom is a function, which cannot be sent to a worker';
   return null;
 }
@@ -93,7 +91,7 @@ async function createPlaced(options: ResolvedOptions, entry: EntryPoint): Promis
     return clf;
   };
   if (options.worker === false) return inPage('options.worker is false (the default)');
-  const pageOnly = options.worker === 'auto' ? pageOnlyReason(options, entry) : null;
+  const pageOnly = options.worker === 'auto' ? pageOnlyReason(options) : null;
   if (pageOnly) return inPage(`worker 'auto': ${pageOnly}`);
   if (!entry.worker) return inPage('this entry point has no worker script');
   const inWorker = async () => {

@@ -3,8 +3,8 @@
  * (resample.wat): the same fixed-point arithmetic as the JS passes in
  * resample.ts, so the same bytes, in about a quarter of the time
  * (docs/performance.md). Where WebAssembly or its SIMD is missing, or a
- * Content-Security-Policy forbids compiling it ('wasm-unsafe-eval'), `null`:
- * the JS passes run instead.
+ * Content-Security-Policy forbids compiling it ('wasm-unsafe-eval'),
+ * `resampleWasm` returns false and the JS passes run instead.
  *
  * One small instance per page, its memory grown to the largest image seen
  * up to {@link SHARED_MEMORY_LIMIT}; a larger image gets an instance of its
@@ -23,10 +23,11 @@ interface KernelExports {
   vertical(mid: number, midStride: number, rows: number, cols: number, first: number, count: number, weights: number, maxTaps: number, out: number, outStride: number): void;
 }
 
-/** What one axis's filter taps are (resample.ts's `taps`). */
+/** One axis's filter taps (resample.ts's `taps` makes them): output pixel j reads `count[j]` source pixels from `first[j]`. */
 export interface AxisTaps {
   first: Int32Array;
   count: Int32Array;
+  /** Fixed-point weights, `maxTaps` per output pixel. */
   weights: Int32Array;
   maxTaps: number;
 }

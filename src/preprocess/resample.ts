@@ -10,7 +10,7 @@
  * (resample-wasm.ts, the same bytes), else in JS below.
  */
 import type { ResampleFilter, ResizeMode, ResizeSpec } from '../types.js';
-import { resampleWasm } from './resample-wasm.js';
+import { type AxisTaps, resampleWasm } from './resample-wasm.js';
 
 /** Which passes run: 'auto' the WebAssembly SIMD ones where they can (resample-wasm.ts), else JS; 'js' always JS (the reference). */
 export type ResamplePasses = 'auto' | 'js';
@@ -110,16 +110,8 @@ const FILTERS: Record<Exclude<ResampleFilter, 'nearest'>, { support: number; wei
   lanczos: { support: 3, weight: (x) => (x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
 };
 
-interface Taps {
-  first: Int32Array;
-  count: Int32Array;
-  /** Fixed-point weights, `maxTaps` per output pixel. */
-  weights: Int32Array;
-  maxTaps: number;
-}
-
 /** Filter taps for output pixels [from, to) of an axis resized inSize → outSize (Pillow's precompute_coeffs + normalize_coeffs_8bpc). */
-function taps(inSize: number, outSize: number, from: number, to: number, filter: (typeof FILTERS)[keyof typeof FILTERS]): Taps {
+function taps(inSize: number, outSize: number, from: number, to: number, filter: (typeof FILTERS)[keyof typeof FILTERS]): AxisTaps {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = filter.support * filterScale; // widened when shrinking: every source pixel contributes
