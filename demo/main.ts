@@ -59,6 +59,7 @@ async function load(): Promise<Classifier> {
     const software = clf.capabilities.find((c) => c.backend === clf.backend)?.kind === 'software' ? ' (emulated GPU)' : '';
     badge.textContent = `${clf.engine} · ${clf.backend}${software}`;
     const reasons = [
+      `${clf.worker.used ? 'runs in a Web Worker' : 'runs in the page'}: ${clf.worker.reason}`,
       ...clf.fallbacks.map((f) => `${f.backend} skipped: ${f.reason}`),
       ...clf.capabilities.map((c) => `${c.backend}: ${c.available ? `${c.kind}, ${c.description}` : c.reason}`),
       ...(clf.adapter ? [`WebGPU adapter: ${clf.adapter.description || clf.adapter.vendor || 'unnamed'}${clf.adapter.isFallbackAdapter ? ' (software fallback adapter)' : ''}`] : []),

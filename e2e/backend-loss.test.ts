@@ -5,7 +5,8 @@
  * running on that GPU when it goes (the loss is triggered by the runtime's
  * own first GPU submission of the call) and the calls after it still
  * resolve with the right answer on the next backend, and a `backendchange`
- * event says what happened. Both engines.
+ * event says what happened. Both engines. The classifiers run in the page
+ * (`worker: false`): the wrappers that lose the GPU are installed in the page.
  */
 import { beforeEach, describe, expect, test } from 'vitest';
 import type { LocalBackendName } from '../src/types.js';
@@ -81,7 +82,7 @@ describe.skipIf(!hasSharedData)(`backend lost at run time (${hasSharedData ? 're
         const out = await demo().page.evaluate(async ({ model, gpu }) => {
           type Fired = { what: string; at: number; stack: string };
           const w = window as unknown as { __loss: { armedAt: number | null; fired: Fired[]; submissionsAfterArming: number } };
-          const clf = await window.inpageClassifier.createClassifier({ model, backends: [gpu as LocalBackendName, 'wasm'], cache: false, rememberBackend: false });
+          const clf = await window.inpageClassifier.createClassifier({ model, backends: [gpu as LocalBackendName, 'wasm'], cache: false, rememberBackend: false, worker: false });
           const changes: unknown[] = [];
           clf.addEventListener('backendchange', (e) => changes.push((e as CustomEvent).detail));
           const photo = await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob();
@@ -135,7 +136,7 @@ describe.skipIf(!hasSharedData)(`backend lost at run time (${hasSharedData ? 're
     test(`${engine}: webgl lost between calls → the next call resolves on wasm, one backendchange event`, async () => {
       const out = await demo().page.evaluate(async ({ model }) => {
         const w = window as unknown as { __gl: WebGLRenderingContext[] };
-        const clf = await window.inpageClassifier.createClassifier({ model, backends: ['webgl', 'wasm'], cache: false, rememberBackend: false });
+        const clf = await window.inpageClassifier.createClassifier({ model, backends: ['webgl', 'wasm'], cache: false, rememberBackend: false, worker: false });
         const changes: unknown[] = [];
         clf.addEventListener('backendchange', (e) => changes.push((e as CustomEvent).detail));
         const photo = await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob();
@@ -159,7 +160,7 @@ describe.skipIf(!hasSharedData)(`backend lost at run time (${hasSharedData ? 're
   test('no backend left: BACKEND_LOST, and the classifier does not hang', async () => {
     const code = await demo().page.evaluate(async (model) => {
       const w = window as unknown as { __gl: WebGLRenderingContext[] };
-      const clf = await window.inpageClassifier.createClassifier({ model, backends: ['webgl'], cache: false, rememberBackend: false });
+      const clf = await window.inpageClassifier.createClassifier({ model, backends: ['webgl'], cache: false, rememberBackend: false, worker: false });
       for (const gl of w.__gl) gl.getExtension('WEBGL_lose_context')?.loseContext();
       return clf.classifyTensor(new Float32Array(224 * 224 * 3)).then(() => 'resolved', (e: { code?: string }) => e.code);
     }, MODELS.ort);

@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { useDemoSession } from './helpers/browser.js';
 import { DEFAULT_MODELS } from '../tools/browser/matrix.js';
 import { hasSharedData, SKIP_NO_DATA } from './helpers/data.js';
+import type { ImageClassifier } from '../src/index.js';
 
 const MODEL = DEFAULT_MODELS.ort;
 
@@ -131,30 +132,48 @@ describe.skipIf(!hasSharedData)(`one cache stage: abort, stale and warnings on e
     expect(out).toEqual({ waiting: 'TIMEOUT', quick: true, after: true });
   });
 
-  test('a Blob classified again (the same object) is a cache lookup: not read again; equal bytes in a new Blob still hit', async () => {
-    const out = await demo().page.evaluate(async (model) => {
-      const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], selection: { remember: false } });
-      const photo = await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob();
-      const read = Blob.prototype.arrayBuffer;
-      let reads = 0;
-      Blob.prototype.arrayBuffer = function (this: Blob) {
-        reads++;
-        return read.call(this);
+  // Page and the default ('auto': a worker). In a worker the posted Blob is a new object every
+  // time, so the page remembers its key and sends it along; the reads are counted where they happen.
+  for (const worker of [false, 'auto'] as const) {
+    test(`${worker ? 'default (a worker)' : 'page'}: a Blob classified again (the same object) is a cache lookup: not read again; equal bytes in a new Blob still hit`, async () => {
+      const { page } = demo();
+      const countReads = () => {
+        const read = Blob.prototype.arrayBuffer;
+        const g = globalThis as unknown as { blobReads: number };
+        g.blobReads = 0;
+        Blob.prototype.arrayBuffer = function (this: Blob) {
+          g.blobReads++;
+          return read.call(this);
+        };
       };
-      try {
-        const first = await clf.classify(photo);
-        const readsFirst = reads;
-        const again = await clf.classify(photo);
-        const readsAgain = reads - readsFirst;
-        const copy = await clf.classify(new Blob([await read.call(photo)]));
-        const readsCopy = reads - readsFirst - readsAgain;
-        const res = { first: first.cached, readsFirst, again: again.cached, readsAgain, copy: copy.cached, readsCopy, same: Array.from(again.scores).join() === Array.from(first.scores).join() };
-        await clf.dispose();
-        return res;
-      } finally {
-        Blob.prototype.arrayBuffer = read;
-      }
-    }, MODEL);
-    expect(out).toEqual({ first: false, readsFirst: 1, again: true, readsAgain: 0, copy: true, readsCopy: 1, same: true });
-  });
+      const workersBefore = new Set(page.workers());
+      await page.evaluate(async ({ model, worker }) => {
+        (window as unknown as { sameBlob: unknown }).sameBlob = {
+          clf: await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], selection: { remember: false }, worker }),
+          photo: await (await fetch('/shared-data/photos/dog_samoyed.jpg')).blob(),
+        };
+      }, { model: MODEL, worker });
+      const where = await page.evaluate(() => (window as unknown as { sameBlob: { clf: { worker: { used: boolean } } } }).sameBlob.clf.worker.used);
+      expect(where).toBe(worker === 'auto');
+      // The realm that reads the Blob: this page, or the classifier's new worker.
+      const inWorker = worker ? page.workers().find((w) => !workersBefore.has(w) && /worker\/entry/.test(w.url())) : undefined;
+      if (worker) expect(inWorker, "the classifier's worker").toBeDefined();
+      const inReader = <R>(fn: () => R): Promise<R> => (inWorker ? inWorker.evaluate(fn) : page.evaluate(fn));
+      await inReader(countReads);
+      const reads = () => inReader(() => (globalThis as unknown as { blobReads: number }).blobReads);
+      const call = (fresh: boolean) => page.evaluate(async (fresh) => {
+        const { clf, photo } = (window as unknown as { sameBlob: { clf: ImageClassifier; photo: Blob } }).sameBlob;
+        const r = await clf.classify(fresh ? new Blob([await new Response(photo).arrayBuffer()]) : photo);
+        return { cached: r.cached, scores: Array.from(r.scores).join() };
+      }, fresh);
+      const first = await call(false);
+      const readsFirst = await reads();
+      const again = await call(false);
+      const readsAgain = (await reads()) - readsFirst;
+      const copy = await call(true);
+      const readsCopy = (await reads()) - readsFirst - readsAgain;
+      await page.evaluate(() => (window as unknown as { sameBlob: { clf: ImageClassifier } }).sameBlob.clf.dispose());
+      expect({ first: first.cached, readsFirst, again: again.cached, readsAgain, copy: copy.cached, readsCopy, same: again.scores === first.scores }).toEqual({ first: false, readsFirst: 1, again: true, readsAgain: 0, copy: true, readsCopy: 1, same: true });
+    });
+  }
 });

@@ -54,6 +54,8 @@ describe.skipIf(!hasSharedData)(`demo page (${hasSharedData ? 'Chromium' : SKIP_
     await expect.poll(() => page.textContent('#badge'), { timeout: 120_000 }).toMatch(/^tfjs · wasm/);
     expect(await page.$$eval('#fallbacks li', (els) => els.map((e) => e.textContent).join('\n'))).toMatch(/webgpu .*emulated GPU|webgl .*emulated GPU/);
     expect(await page.getAttribute('#badge', 'title')).toMatch(/wasm: cpu, SIMD/);
+    // The default placement ('auto'): off the main thread, and the demo says so.
+    expect(await page.getAttribute('#badge', 'title')).toMatch(/^runs in a Web Worker: worker 'auto'/);
     expect(await page.evaluate(() => (document.getElementById('progress') as HTMLProgressElement).value)).toBe(1);
   });
 

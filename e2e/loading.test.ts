@@ -31,13 +31,14 @@ describe('model loading', () => {
 
   test('a second load works offline from the Cache API', async () => {
     await demo().page.evaluate(async (model) => {
-      await (await window.inpageClassifier.createClassifier({ model, backends: ['wasm'] })).dispose();
+      await (await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], worker: false })).dispose();
     }, MODEL);
-    // The wasm binary is already compiled in this page; the model files must come from the cache.
+    // The wasm binary is already compiled in this page (worker: false: a new worker would fetch its
+    // scripts again; the offline worker is pwa.test's, behind the service worker); the model files must come from the cache.
     await demo().page.context().setOffline(true);
     try {
       const result = await demo().page.evaluate(async (model) => {
-        const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'] });
+        const clf = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], worker: false });
         const r = await clf.classifyTensor(new Float32Array(224 * 224 * 3).fill(0.5));
         await clf.dispose();
         return { labels: r.top.map((t) => t.label).sort(), cached: await caches.keys() };

@@ -111,11 +111,12 @@ describe.skipIf(!hasSharedData)(`remote engine (${hasSharedData ? 'serve-model: 
     return demo().page.evaluate(async ({ protocol, url, model, photos }) => {
       const { createClassifier } = window.inpageClassifier;
       performance.clearResourceTimings();
-      const remote = await createClassifier({ model, remote: { url, protocol, headers: { authorization: 'Bearer test-token' } }, modelCache: false, cache: false });
+      // In the page (worker: false): the checks below read the page's resource timings.
+      const remote = await createClassifier({ model, remote: { url, protocol, headers: { authorization: 'Bearer test-token' } }, modelCache: false, cache: false, worker: false });
       // Before the local classifier below downloads them: the remote one fetched the manifest, never the weights.
       const weights = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.onnx')).length;
       const manifestFetched = performance.getEntriesByType('resource').some((e) => e.name.endsWith(model));
-      const local = await createClassifier({ model, backends: ['wasm'], cache: false });
+      const local = await createClassifier({ model, backends: ['wasm'], cache: false, worker: false });
       try {
         const out: { photo: string; remoteTop: number; localTop: number; maxDiff: number; backend: string; engine: string; inferenceMs: number }[] = [];
         for (const photo of photos) {

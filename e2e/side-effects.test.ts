@@ -55,8 +55,9 @@ describe('no global side effects', () => {
       ort.env.logLevel = 'fatal';
       ort.env.wasm.proxy = false;
       const wasmOf = (c: { capabilities: readonly { backend: string; threads?: number; description: string }[] }) => c.capabilities.find((x) => x.backend === 'wasm')!;
-      const first = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], selection: { remember: false } });
-      const second = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], selection: { remember: false }, wasm: { threads: 1 } });
+      // In the page (worker: false): this is about the page's own ort.env, which a worker does not touch.
+      const first = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], selection: { remember: false }, worker: false });
+      const second = await window.inpageClassifier.createClassifier({ model, backends: ['wasm'], selection: { remember: false }, wasm: { threads: 1 }, worker: false });
       const res = {
         isolated: crossOriginIsolated,
         expectedThreads: Math.min(4, navigator.hardwareConcurrency),

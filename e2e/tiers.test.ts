@@ -31,7 +31,8 @@ describe('model tiers', () => {
       await w.testClassifier?.dispose();
       const fetches = () => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(large)).length;
       const before = fetches();
-      const clf = await window.inpageClassifier.createClassifier({ tiers: { models, latencyBudgetMs }, backends: ['wasm'], selection: { remember: rememberBackend } });
+      // In the page (worker: false): the checks read the page's resource timings and tfjs's page-wide tensor count.
+      const clf = await window.inpageClassifier.createClassifier({ tiers: { models, latencyBudgetMs }, backends: ['wasm'], selection: { remember: rememberBackend }, worker: false });
       const largeFetches = fetches() - before;
       w.testClassifier = clf;
       const canvas = document.createElement('canvas');
@@ -40,7 +41,7 @@ describe('model tiers', () => {
       const result = await clf.classify(canvas);
       const tensorsAfter = clf.stats().engineMemory?.numTensors ?? -1;
       // What one more copy of the smallest model adds to tfjs's page-wide count.
-      const alone = await window.inpageClassifier.createClassifier({ model: models[models.length - 1]!, backends: ['wasm'], rememberBackend: false });
+      const alone = await window.inpageClassifier.createClassifier({ model: models[models.length - 1]!, backends: ['wasm'], rememberBackend: false, worker: false });
       const tensorsBoth = alone.stats().engineMemory?.numTensors ?? -1;
       await alone.dispose();
       return { tiers: clf.stats().tiers, model: clf.manifest.name, top: result.top[0]!.label, tensorsAfter, tensorsSmallAlone: tensorsBoth - tensorsAfter, largeFetches };

@@ -71,6 +71,7 @@ export async function createWithEntry(options: ClassifierOptions, entry: EntryPo
  * constructor, and options that can be posted (a `preprocessing.custom` function cannot).
  */
 function pageOnlyReason(options: ResolvedOptions): string | null {
+  // assertBrowser let it through, so no document means a worker.
   if (typeof document === 'undefined') return 'created inside a worker: already off the main thread';
   if (typeof Worker === 'undefined') return 'this browser context has no Worker';
   if (options.preprocessing.custom) return 'options.preprocessing.custom is a function, which cannot be sent to a worker';
@@ -90,7 +91,7 @@ async function createPlaced(options: ResolvedOptions, entry: EntryPoint): Promis
     recordPlacement(clf, { used: false, reason });
     return clf;
   };
-  if (options.worker === false) return inPage('options.worker is false (the default)');
+  if (options.worker === false) return inPage('options.worker is false');
   const pageOnly = options.worker === 'auto' ? pageOnlyReason(options) : null;
   if (pageOnly) return inPage(`worker 'auto': ${pageOnly}`);
   if (!entry.worker) return inPage('this entry point has no worker script');

@@ -18,7 +18,8 @@ export * from './api.js';
 /**
  * Loads the model (sha256-verified, kept for offline use), picks the best
  * backend that initialises and passes a warm-up inference, and resolves with
- * a ready {@link Classifier} (in the page, or with `worker: true` in a Web Worker).
+ * a ready {@link Classifier}: by default (`worker: 'auto'`) in a Web Worker where one can
+ * start, else in the page (`classifier.worker` says which and why).
  *
  * @param options - everything is optional; with none, the default NSFW
  *   MobileNetV2 model — its ONNX twin, on onnxruntime-web, the fastest path

@@ -155,7 +155,7 @@ export interface ClassifierOptions {
    * `preprocessing.custom` function; a worker script that fails to load falls
    * back to the page), else the page; `classifier.worker` says which and why.
    * `true`: a worker or an error; `false`: the page. See docs/worker.md.
-   * @defaultValue `false`
+   * @defaultValue `'auto'`
    * @example { worker: 'auto' }
    */
   worker?: boolean | 'auto';
@@ -423,8 +423,8 @@ export const DEFAULTS = {
   maxWasmThreads: 4,
   modelCacheName: 'inpage-classifier-models-v1',
   integrity: 'sha256',
-  // Not 'auto' yet: docs/performance.md "Fastest by default" says what flipping it broke.
-  worker: false,
+  // A worker where one can start (issue 16 §4: no long task on the page's main thread).
+  worker: 'auto',
 } as const;
 
 /** The default model of `inpage-classifier/tfjs`, below `assetBase`. */

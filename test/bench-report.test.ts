@@ -37,6 +37,7 @@ const responsiveness: Responsiveness[] = [
   { engine: 'tfjs', mode: 'main', available: false, note: 'worker mode not available in this build', images: 0, longTaskMs: NaN, longTasks: 0, maxLagMs: NaN, totalMs: NaN },
   { engine: 'tfjs', mode: 'worker', available: true, images: 50, longTaskMs: 0, longTasks: 0, maxLagMs: 6, totalMs: 4000 },
   { engine: 'ort', mode: 'worker', available: true, images: 50, longTaskMs: 0, longTasks: 0, maxLagMs: 40, totalMs: 3000, traceLongestTaskMs: 12.5, traceTasksOver10Ms: 2, traceTasks: 900 },
+  { engine: 'ort', mode: 'default', available: true, placement: { used: true, reason: "worker 'auto': in a Web Worker", backend: 'wasm' }, images: 50, longTaskMs: 0, longTasks: 0, maxLagMs: 30, totalMs: 3000, traceLongestTaskMs: 8.5, traceTasksOver10Ms: 0, traceTasks: 800 },
 ];
 
 function report(): BenchReport {
@@ -91,6 +92,8 @@ describe('bench report: ratios', () => {
     expect(r.longestTaskMs['tfjs/wasm main']).toBeNull();
     expect(r.longestTaskMs['tfjs/wasm worker']).toBe(6);
     expect(r.longestTaskMs['ort/wasm worker']).toBe(12.5);
+    // The no-options call has its own row, whatever backend and placement it chose.
+    expect(r.longestTaskMs.default).toBe(8.5);
   });
 
   it('other: auto vs best single backend, WebGPU first result vs auto, Cache API vs network', () => {
@@ -116,12 +119,22 @@ describe('bench report: targets', () => {
     expect(byId('cache hit ratio')).toMatchObject({ met: false });
     expect(byId('longest task ort/wasm worker')).toMatchObject({ met: false, margin: 'missed by 2.5 ms (12.5 ms)' });
     expect(byId('longest task tfjs/wasm worker')).toMatchObject({ met: true });
+    expect(byId('longest task default')).toMatchObject({ met: true, goal: '≤ 50 ms', value: 8.5 });
+  });
+
+  it('the no-options call misses "no task over 50 ms" by its margin, and the docs say where it ran', () => {
+    const slow = responsiveness.map((x) => (x.mode === 'default' ? { ...x, placement: { used: false, reason: 'options.worker is false', backend: 'wasm' }, traceLongestTaskMs: 61 } : x));
+    const targets = evaluateTargets(computeRatios(runs, cacheHit, slow), cacheHit);
+    expect(targets.find((x) => x.id === 'longest task default')).toMatchObject({ met: false, margin: 'missed by 11.0 ms (61.0 ms)' });
+    const doc = renderMarkdown({ ...report(), responsiveness: slow, targets });
+    expect(doc).toMatch(/The no-options call ran in the page \(`classifier.worker.reason`: options.worker is false\)/);
+    expect(doc).toContain('| ort/wasm | default (in the page) | 50 |');
   });
 
   it('reports unmeasured targets as such', () => {
     const none = evaluateTargets(computeRatios([], [], []), []);
     expect(none.every((x) => x.met === null)).toBe(true);
-    expect(none.map((x) => x.id)).toEqual(['overhead', 'vs nsfwjs', 'vs nsfwjs default', 'around the model', 'vs node', 'cache hit ms', 'cache hit ratio', 'cache hit same Blob', 'worker longest task']);
+    expect(none.map((x) => x.id)).toEqual(['overhead', 'vs nsfwjs', 'vs nsfwjs default', 'around the model', 'vs node', 'cache hit ms', 'cache hit ratio', 'cache hit same Blob', 'longest task default', 'worker longest task']);
   });
 });
 

@@ -218,7 +218,7 @@ describe('grouped options', () => {
     expect(r.preprocessing).toEqual({ background: '#ffffff', resampling: 'antialiased', custom: null });
     expect(r.modelCache).toEqual({ name: 'inpage-classifier-models-v1' });
     expect(r.tiers).toBeNull();
-    expect(r.worker).toBe(false);
+    expect(r.worker).toBe('auto');
   });
 
   it("worker is true, false or 'auto'; anything else is a TypeError naming the three", () => {

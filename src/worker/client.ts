@@ -67,6 +67,11 @@ export class WorkerClassifier extends EventTarget implements Classifier {
   readonly #pageErrors: Record<string, number> = {};
   /** Errors that came out of a posted call: the worker counted those itself. */
   readonly #seenByWorker = new WeakSet<object>();
+  /**
+   * The worker's content key per Blob object of this page: a posted Blob is a new object in the
+   * worker every time, so only the page can tell that a File is classified again (issue 16 §3).
+   */
+  readonly #blobKeys = new WeakMap<Blob, string>();
   readonly #timing: CallMetrics;
   readonly #streams = new StreamRegistry();
   readonly capabilities: readonly BackendCapability[];
@@ -137,7 +142,7 @@ export class WorkerClassifier extends EventTarget implements Classifier {
    * the caller's signal rejects it at once with ABORTED and tells the worker
    * to drop the work; a dead worker rejects it.
    */
-  async #call<T>(signal: AbortSignal | undefined, send: (id: number) => Promise<Reply<T>>): Promise<T> {
+  async #call<T>(signal: AbortSignal | undefined, send: (id: number) => Promise<Reply<T>>, inputs: readonly ImageInput[] = []): Promise<T> {
     const id = this.#nextId++;
     let reject!: (error: Error) => void;
     const died = new Promise<never>((_, r) => (reject = r));
@@ -145,6 +150,10 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     const reply = Promise.race([send(id).catch((error: unknown) => Promise.reject(notPosted(error))), died]).then((r) => {
       if (r.state) this.#state = r.state;
       if (!r.ok) throw fromWireError(r.error);
+      r.contentKeys?.forEach((key, i) => {
+        const input = inputs[i];
+        if (key && isBlob(input)) this.#blobKeys.set(input, key);
+      });
       return r.value;
     });
     const onAbort = () => void this.#api.abort(id).catch(() => {});
@@ -158,6 +167,12 @@ export class WorkerClassifier extends EventTarget implements Classifier {
       signal?.removeEventListener('abort', onAbort);
       this.#pending.delete(reject);
     }
+  }
+
+  /** The content keys this page remembers for these Blob objects (see WireCallOptions). */
+  #withKeys(options: WireCallOptions, inputs: readonly ImageInput[]): WireCallOptions {
+    const keys = inputs.map((input) => (isBlob(input) ? this.#blobKeys.get(input) ?? null : null));
+    return keys.some((k) => k !== null) ? { ...options, contentKeys: keys } : options;
   }
 
   #callOptions(options: ClassifyBatchOptions): WireCallOptions {
@@ -205,7 +220,7 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     const wire = await toWire(input, this.#limits);
     this.#assertLive();
     throwIfAborted(options?.signal);
-    const result = await this.#call(options?.signal, (id) => this.#api.classify(id, Comlink.transfer(wire.value, wire.transfer), callOptions));
+    const result = await this.#call(options?.signal, (id) => this.#api.classify(id, Comlink.transfer(wire.value, wire.transfer), this.#withKeys(callOptions, [input])), [input]);
     return this.#timed(result, start, 'classify');
   }
 
@@ -227,7 +242,7 @@ export class WorkerClassifier extends EventTarget implements Classifier {
     }));
     this.#assertLive();
     throwIfAborted(options?.signal);
-    const results = await this.#call(options?.signal, (id) => this.#api.classifyBatch(id, Comlink.transfer(values, transfer), callOptions));
+    const results = await this.#call(options?.signal, (id) => this.#api.classifyBatch(id, Comlink.transfer(values, transfer), this.#withKeys(callOptions, inputs)), inputs);
     return results.map((r) => this.#timed(r, start, 'classifyBatch'));
   }
 

@@ -39,10 +39,19 @@ export interface WireInfo {
   labels: string[];
 }
 
-export type Reply<T> = { ok: true; value: T; state: WireState | null } | { ok: false; error: WireError; state: WireState | null };
+/**
+ * `contentKeys`: for each posted input, the result-cache key of its bytes when it is a Blob the
+ * worker keyed (else null), so the page can remember it per Blob object.
+ */
+export type Reply<T> = { ok: true; value: T; state: WireState | null; contentKeys?: (string | null)[] } | { ok: false; error: WireError; state: WireState | null };
 
-/** Per-call options without the AbortSignal (not cloneable): `aborts` says one exists. */
-export type WireCallOptions = Omit<ClassifyBatchOptions, 'signal'> & { aborts?: boolean };
+/**
+ * Per-call options without the AbortSignal (not cloneable): `aborts` says one exists.
+ * `contentKeys`: the keys the page remembers for these Blob objects (a posted Blob is a new
+ * object in the worker, so the worker cannot know it saw it): a hit is then a lookup, with no
+ * read and no hash, as in the page. A key that is no longer cached is ignored (read, hashed).
+ */
+export type WireCallOptions = Omit<ClassifyBatchOptions, 'signal'> & { aborts?: boolean; contentKeys?: (string | null)[] };
 
 /** Options as the worker gets them: resolved in the page (defaults filled, every URL absolute), callbacks removed. */
 export type WireOptions = Omit<ResolvedOptions, 'onProgress' | 'onBackendChange'>;

@@ -9,11 +9,24 @@
 import * as Comlink from 'comlink';
 import type { BackendChange } from '../backends/failover.js';
 import { adoptRemembered, rememberedEntries } from '../backends/remember-sync.js';
-import type { PageClassifier } from '../classifier.js';
+import { blobKeysOf, type PageClassifier } from '../classifier.js';
 import { createResolved, type EntryPoint } from '../create.js';
 import { ClassifierError } from '../errors.js';
+import { isBlob } from '../input/decode.js';
 import type { ClassificationResult, ClassifyBatchOptions } from '../types.js';
 import { type Reply, toWireError, type WireCallOptions, type WireState, type WorkerApi, type WorkerCallbacks } from './protocol.js';
+
+/**
+ * Gives this call's Blobs the keys the page remembers for them. Only a lookup hint: the
+ * classifier uses a remembered key only while the cache holds it, else reads and hashes.
+ */
+function adoptContentKeys(clf: PageClassifier, inputs: readonly unknown[], keys: readonly (string | null)[]): void {
+  const known = blobKeysOf(clf);
+  inputs.forEach((input, i) => {
+    const key = keys[i];
+    if (isBlob(input) && typeof key === 'string') known.set(input, key);
+  });
+}
 
 /** Serves one classifier from this worker (the worker scripts call it once). */
 export function serveClassifier(entry: Pick<EntryPoint, 'loaders'>): void {
@@ -26,16 +39,18 @@ export function serveClassifier(entry: Pick<EntryPoint, 'loaders'>): void {
   const notCreated = () => new ClassifierError('DISPOSED', 'This classifier was disposed; create a new one with createClassifier().');
 
   /** Runs one call: its result (transferring `buffers`) or its error, as a record. */
-  async function reply<T>(id: number | null, options: WireCallOptions | null, work: (signal: AbortSignal | undefined) => Promise<T>, buffers: (value: T) => ArrayBuffer[] = () => []): Promise<Reply<T>> {
+  async function reply<T>(id: number | null, options: WireCallOptions | null, work: (signal: AbortSignal | undefined) => Promise<T>, buffers: (value: T) => ArrayBuffer[] = () => [], inputs: readonly unknown[] = []): Promise<Reply<T>> {
     let controller: AbortController | undefined;
     if (id !== null && options?.aborts) {
       controller = new AbortController();
       controllers.set(id, controller);
     }
     try {
+      if (clf && options?.contentKeys) adoptContentKeys(clf, inputs, options.contentKeys);
       const value = await work(controller?.signal);
+      const contentKeys = clf && inputs.some(isBlob) ? inputs.map((input) => (isBlob(input) ? blobKeysOf(clf!).get(input) ?? null : null)) : undefined;
       // A buffer listed twice cannot be transferred: list each once.
-      return Comlink.transfer({ ok: true, value, state: state() }, [...new Set(buffers(value))]);
+      return Comlink.transfer({ ok: true, value, state: state(), ...(contentKeys ? { contentKeys } : {}) }, [...new Set(buffers(value))]);
     } catch (error) {
       return { ok: false, error: toWireError(error), state: state() };
     } finally {
@@ -44,7 +59,7 @@ export function serveClassifier(entry: Pick<EntryPoint, 'loaders'>): void {
   }
 
   const callOptions = (options: WireCallOptions, signal: AbortSignal | undefined): ClassifyBatchOptions => {
-    const { aborts: _aborts, ...rest } = options ?? {};
+    const { aborts: _aborts, contentKeys: _keys, ...rest } = options ?? {};
     return signal ? { ...rest, signal } : rest;
   };
 
@@ -94,8 +109,8 @@ export function serveClassifier(entry: Pick<EntryPoint, 'loaders'>): void {
         remembered: rememberedEntries(),
       };
     }),
-    classify: (id, input, options) => reply(id, options, (signal) => freeing([input], live().classify(input, callOptions(options, signal))), scoresOf),
-    classifyBatch: (id, inputs, options) => reply(id, options, (signal) => freeing(inputs, live().classifyBatch(inputs, callOptions(options, signal))), (rs) => rs.flatMap(scoresOf)),
+    classify: (id, input, options) => reply(id, options, (signal) => freeing([input], live().classify(input, callOptions(options, signal))), scoresOf, [input]),
+    classifyBatch: (id, inputs, options) => reply(id, options, (signal) => freeing(inputs, live().classifyBatch(inputs, callOptions(options, signal))), (rs) => rs.flatMap(scoresOf), inputs),
     classifyTensor: (id, tensor, options) => reply(id, options, (signal) => live().classifyTensor(tensor, callOptions(options, signal)), scoresOf),
     preprocess: (id, input, options) => reply(id, null, () => freeing([input], live().preprocess(input, options)), (t) => [t.buffer as ArrayBuffer]),
     abort(id) {

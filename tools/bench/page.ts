@@ -55,8 +55,12 @@ const state = { wasmThreads: 2, slots: [] as Loaded[], classifiers: new Map<stri
 
 const errorText = (e: unknown) => `${(e as { code?: string }).code ?? (e as Error).name ?? 'Error'}: ${(e as Error).message ?? String(e)}`.slice(0, 300);
 
+/** How long an ORT thread pool keeps spinning after a run, with margin (run.ts waits as long between pages). */
+const POOL_SETTLE_MS = 150;
+
+/** A named configuration, in the page (`worker: false`) unless `extra` says otherwise: the no-options slot is the one that measures the default placement. */
 export function libOptions(engine: LocalEngineName, backend: LocalBackendName | 'auto', extra: Record<string, unknown> = {}): ClassifierOptions {
-  return { model: DEFAULT_MODELS[engine], backends: backend === 'auto' ? 'auto' : [backend], cache: false, rememberBackend: false, wasmThreads: state.wasmThreads, ...extra };
+  return { model: DEFAULT_MODELS[engine], backends: backend === 'auto' ? 'auto' : [backend], cache: false, rememberBackend: false, wasmThreads: state.wasmThreads, worker: false, ...extra };
 }
 
 async function libClassifier(engine: LocalEngineName, backend: LocalBackendName | 'auto', resampling: 'antialiased' | 'canvas' = 'antialiased'): Promise<Classifier> {
@@ -129,12 +133,17 @@ export async function step(b64: string, include: string[], reverse: boolean, wan
     const tensor = input[s.spec.engine]!;
     // tfjs has one active backend per page: switch it before the timer starts, for every tfjs user alike.
     if (s.spec.engine === 'tfjs' && s.backendUsed !== 'none') await useTfBackend(s.backendUsed as LocalBackendName);
+    // A classifier in a worker has its own ORT thread pool, whose threads busy-wait after a run
+    // like the page's: let the other pool go quiet before it runs, and its own before the next slot.
+    const ownPool = s.clf?.worker.used === true;
+    if (ownPool) await new Promise((r) => setTimeout(r, POOL_SETTLE_MS));
     const t0 = performance.now();
     if (s.spec.kind === 'classify' || s.spec.kind === 'classifyCanvas' || s.spec.kind === 'classifyDefault') result.timings[s.spec.id] = (await s.clf!.classify(blob)).timings;
     else if (s.spec.kind === 'classifyTensor') result.timings[s.spec.id] = (await s.clf!.classifyTensor(tensor)).timings;
     else if (s.raw) await s.raw.run(tensor);
     else await s.peer!.classify(blob);
     result.ms[s.spec.id] = performance.now() - t0;
+    if (ownPool) await new Promise((r) => setTimeout(r, POOL_SETTLE_MS));
   }
   if (wantOrtTensor && input.ort) result.ortTensor = float32ToBase64(input.ort);
   return result;
@@ -285,11 +294,16 @@ export async function userTimingCost(b64s: string[], rounds: number): Promise<Us
   return r;
 }
 
+export type ResponsivenessMode = 'main' | 'worker' | 'default';
+
 export interface ResponsivenessResult {
   engine: LocalEngineName;
-  mode: 'main' | 'worker';
+  /** 'main': `worker: false`; 'worker': `worker: true`; 'default': `createClassifier()` with no options, wherever it placed itself. */
+  mode: ResponsivenessMode;
   available: boolean;
   note?: string;
+  /** 'default' only: `classifier.worker` (where the no-options call ran, and why). */
+  placement?: { used: boolean; reason: string; backend: string };
   images: number;
   /** Longest 'longtask' entry (only tasks over 50 ms are reported by the browser) in the classifying window; 0 if none. */
   longTaskMs: number;
@@ -299,7 +313,7 @@ export interface ResponsivenessResult {
   totalMs: number;
 }
 
-async function probeWindow(clf: Classifier, blobs: Blob[], engine: LocalEngineName, mode: 'main' | 'worker'): Promise<ResponsivenessResult> {
+async function probeWindow(clf: Classifier, blobs: Blob[], engine: LocalEngineName, mode: ResponsivenessMode): Promise<ResponsivenessResult> {
   const entries: { start: number; duration: number }[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) entries.push({ start: e.startTime, duration: e.duration });
@@ -323,10 +337,10 @@ async function probeWindow(clf: Classifier, blobs: Blob[], engine: LocalEngineNa
   await new Promise((r) => setTimeout(r, 100));
   observer.disconnect();
   const inWindow = entries.filter((e) => e.start >= t0 && e.start <= t1);
-  return { engine, mode, available: true, images: blobs.length, longTaskMs: Math.max(0, ...inWindow.map((e) => e.duration)), longTasks: inWindow.length, maxLagMs: lag.max, totalMs: t1 - t0 };
+  return { engine, mode, available: true, ...(mode === 'default' ? { placement: { ...clf.worker, backend: clf.backend } } : {}), images: blobs.length, longTaskMs: Math.max(0, ...inWindow.map((e) => e.duration)), longTasks: inWindow.length, maxLagMs: lag.max, totalMs: t1 - t0 };
 }
 
-const resp: { clf?: Classifier; blobs: Blob[]; engine: LocalEngineName; mode: 'main' | 'worker' } = { blobs: [], engine: 'ort', mode: 'main' };
+const resp: { clf?: Classifier; blobs: Blob[]; engine: LocalEngineName; mode: ResponsivenessMode } = { blobs: [], engine: 'ort', mode: 'main' };
 
 /**
  * Main-thread responsiveness, step 1: the classifier on the main thread, or with
@@ -334,11 +348,18 @@ const resp: { clf?: Classifier; blobs: Blob[]; engine: LocalEngineName; mode: 'm
  * Worker it constructs: unknown options are ignored), warmed up on one image.
  * Step 2 (`probeResponsive`) is timed separately so the bench can trace just that window.
  */
-export async function prepareResponsive(engine: LocalEngineName, mode: 'main' | 'worker', b64s: string[], count: number, wasmThreads: number): Promise<{ available: boolean; note?: string }> {
+export async function prepareResponsive(engine: LocalEngineName, mode: ResponsivenessMode, b64s: string[], count: number, wasmThreads: number): Promise<{ available: boolean; note?: string }> {
   state.wasmThreads = wasmThreads;
   Object.assign(resp, { clf: undefined, engine, mode, blobs: Array.from({ length: count }, (_, i) => new Blob([base64ToBytes(b64s[i % b64s.length]!)])) });
   if (mode === 'main') {
     resp.clf = await libClassifier(engine, 'wasm');
+  } else if (mode === 'default') {
+    // Exactly what a new user writes (the default model is the ONNX one: engine is 'ort').
+    try {
+      resp.clf = await window.inpageClassifier.createClassifier();
+    } catch (e) {
+      return { available: false, note: `createClassifier() failed: ${errorText(e)}` };
+    }
   } else {
     const Original = window.Worker;
     let created = 0;
@@ -377,7 +398,7 @@ export async function probeResponsive(): Promise<ResponsivenessResult> {
   try {
     return await probeWindow(resp.clf!, resp.blobs, resp.engine, resp.mode);
   } finally {
-    if (resp.mode === 'worker') await resp.clf?.dispose();
+    if (resp.mode !== 'main') await resp.clf?.dispose();
   }
 }
 

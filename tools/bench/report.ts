@@ -63,6 +63,8 @@ export interface Responsiveness extends ResponsivenessResult {
 }
 
 /** The longest main-thread task: the trace's when there is one, else the longtask entry / timer gap (an upper bound). */
+/** 'ort/wasm main', 'tfjs/wasm worker', or 'default' for the no-options call (its backend and placement are its own). */
+export const responsivenessKey = (r: Pick<Responsiveness, 'engine' | 'mode'>) => (r.mode === 'default' ? 'default' : `${r.engine}/wasm ${r.mode}`);
 export const longestTask = (r: Responsiveness) => (r.traceLongestTaskMs !== undefined && r.traceLongestTaskMs !== null ? Math.max(r.traceLongestTaskMs, r.longTaskMs) : Math.max(r.longTaskMs, r.maxLagMs));
 
 export interface Machine {
@@ -192,7 +194,7 @@ export function computeRatios(runs: BenchRun[], cacheHit: CacheHitStats[], resp:
   const hitRatios = cacheHit.filter((c) => Number.isFinite(c.hitP50Ms) && c.missP50Ms > 0).map((c) => c.hitP50Ms / c.missP50Ms);
   const sameRatios = cacheHit.filter((c) => Number.isFinite(c.sameObjectHitP50Ms) && c.missP50Ms > 0).map((c) => c.sameObjectHitP50Ms! / c.missP50Ms);
   const longestTaskMs: Record<string, number | null> = {};
-  for (const r of resp) longestTaskMs[`${r.engine}/wasm ${r.mode}`] = r.available ? longestTask(r) : null;
+  for (const r of resp) longestTaskMs[responsivenessKey(r)] = r.available ? longestTask(r) : null;
   const other: Record<string, number> = {};
   for (const engine of ENGINES) {
     const mine = libs.filter((r) => r.engine === engine);
@@ -246,6 +248,10 @@ export function evaluateTargets(ratios: Ratios, cacheHit: CacheHitStats[], sampl
   targets.push({ id: 'cache hit ratio', what: 'cache hit p50 ÷ miss p50 (worse engine)', goal: '≤ 0.02', value: Number.isFinite(r) ? r : null, met: Number.isFinite(r) ? r <= 0.02 : null, margin: !Number.isFinite(r) ? 'not measured' : r <= 0.02 ? `${(r * 100).toFixed(2)} % of a miss` : `missed: ${(r * 100).toFixed(2)} % of a miss` });
   const same = ratios.cacheHitSameObjectVsMiss;
   targets.push({ id: 'cache hit same Blob', what: 'cache hit p50 ÷ miss p50, the same Blob object again (worse engine)', goal: '≤ 0.01', value: Number.isFinite(same) ? same : null, met: Number.isFinite(same) ? same <= 0.01 : null, margin: !Number.isFinite(same) ? 'not measured' : same <= 0.01 ? `${(same * 100).toFixed(2)} % of a miss` : `missed: ${(same * 100).toFixed(2)} % of a miss` });
+  const byDefault = ratios.longestTaskMs.default;
+  targets.push(byDefault === undefined || byDefault === null
+    ? { id: 'longest task default', what: 'longest main-thread task while classifying, `createClassifier()` with no options', goal: '≤ 50 ms', value: null, met: null, margin: 'not measured' }
+    : { id: 'longest task default', what: 'longest main-thread task while classifying, `createClassifier()` with no options', goal: '≤ 50 ms', value: byDefault, met: byDefault <= 50, margin: byDefault <= 50 ? `${byDefault.toFixed(1)} ms` : `missed by ${(byDefault - 50).toFixed(1)} ms (${byDefault.toFixed(1)} ms)` });
   const workers = Object.entries(ratios.longestTaskMs).filter(([k]) => k.endsWith(' worker'));
   if (!workers.length) targets.push({ id: 'worker longest task', what: 'longest main-thread task while classifying, worker mode', goal: '≤ 10 ms', value: null, met: null, margin: 'not measured' });
   for (const [k, v] of workers) {
@@ -271,7 +277,7 @@ export function formatTable(report: BenchReport): string {
   const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = [line(RUN_HEAD), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
   for (const c of report.cacheHit) out.push(`cache hit ${c.engine}/wasm: p50 ${f(c.hitP50Ms, 2)} ms, same Blob again ${f(c.sameObjectHitP50Ms, 2)} ms (miss ${f(c.missP50Ms)} ms; read ${f(c.readP50Ms, 2)} + sha256 ${f(c.hashP50Ms, 2)} ms of a ${f(c.fileKbP50, 0)} KB file)`);
-  for (const r of report.responsiveness) out.push(`responsiveness ${r.engine}/wasm ${r.mode}: ${r.available ? `longest main-thread task ${f(longestTask(r))} ms${r.traceTasks !== undefined ? ` (trace: ${r.traceTasksOver10Ms} of ${r.traceTasks} tasks over 10 ms)` : ''}, ${r.longTasks} long tasks over 50 ms, max setTimeout(0) gap ${f(r.maxLagMs)} ms over ${r.images} images` : `not available: ${r.note}`}`);
+  for (const r of report.responsiveness) out.push(`responsiveness ${responsivenessKey(r)}: ${r.available ? `longest main-thread task ${f(longestTask(r))} ms${r.traceTasks !== undefined ? ` (trace: ${r.traceTasksOver10Ms} of ${r.traceTasks} tasks over 10 ms)` : ''}, ${r.longTasks} long tasks over 50 ms, max setTimeout(0) gap ${f(r.maxLagMs)} ms over ${r.images} images` : `not available: ${r.note}`}`);
   out.push('', 'ratios:');
   const { other, ...main } = report.ratios;
   for (const [k, v] of Object.entries(main)) {
@@ -333,9 +339,10 @@ function why(t: Target, report: BenchReport): string {
   if (t.id.startsWith('longest task') || t.id === 'worker longest task') {
     const main = report.responsiveness.filter((r) => r.mode === 'main' && r.available).map((r) => `${r.engine} on the main thread: longest task ${f(longestTask(r))} ms (${r.longTasks} long tasks over ${r.images} images)`).join('; ');
     if (t.met === null) return `Worker mode is not available in the build that was measured, so the target could not be checked. For reference, ${main}.`;
-    const w = report.responsiveness.find((r) => `longest task ${r.engine}/wasm ${r.mode}` === t.id);
+    const w = report.responsiveness.find((r) => `longest task ${responsivenessKey(r)}` === t.id);
     const profile = w?.traceTasks !== undefined ? `Profile (performance trace of the window, renderer main thread): ${w.traceTasksOver10Ms} of ${w.traceTasks} tasks over 10 ms, the longest ${f(w.traceLongestTaskMs)} ms; setTimeout(0) gap up to ${f(w.maxLagMs)} ms.` : `No trace: the value is the larger of the longest 'longtask' entry (${f(w?.longTaskMs)} ms) and the largest setTimeout(0) gap (${f(w?.maxLagMs)} ms), an upper bound that also counts time the OS did not schedule the main thread.`;
-    return `${profile} For comparison, ${main}. In worker mode the main thread posts the file and receives the scores; decoding and inference run in the worker.`;
+    const where = w?.placement ? ` The no-options call ran ${w.placement.used ? 'in a worker' : 'in the page'} (\`classifier.worker.reason\`: ${w.placement.reason}).` : '';
+    return `${profile}${where} For comparison, ${main}. In worker mode the main thread posts the file and receives the scores; decoding and inference run in the worker.`;
   }
   return '';
 }
@@ -430,7 +437,7 @@ export function renderMarkdown(report: BenchReport, chartFile = 'benchmarks.svg'
   }
   lines.push('', '## Main-thread responsiveness', '', 'While classifying images one after another: the longest task on the renderer main thread from a performance trace of that window (`RunTask`, devtools.timeline), the longest `longtask` entry (the browser reports only tasks over 50 ms) and the largest gap between `setTimeout(0)` callbacks (includes the ~4 ms timer clamp and any time the OS did not schedule the main thread: an upper bound on input delay, not a task length).', '');
   lines.push(md(['engine', 'mode', 'images', 'longest task ms (trace)', 'tasks over 10 ms', 'long tasks (> 50 ms)', 'longest long task ms', 'max setTimeout gap ms', 'total ms']), md(Array(9).fill('---')));
-  for (const r of report.responsiveness) lines.push(md(r.available ? [`${r.engine}/wasm`, r.mode, String(r.images), f(r.traceLongestTaskMs), r.traceTasks === undefined ? '-' : `${r.traceTasksOver10Ms} of ${r.traceTasks}`, String(r.longTasks), f(r.longTaskMs), f(r.maxLagMs), f(r.totalMs, 0)] : [`${r.engine}/wasm`, r.mode, '-', 'n/a', '-', '-', 'n/a', 'n/a', `not available: ${r.note ?? ''}`]));
+  for (const r of report.responsiveness) lines.push(md(r.available ? [r.placement ? `${r.engine}/${r.placement.backend}` : `${r.engine}/wasm`, r.placement ? `default (${r.placement.used ? 'in a worker' : 'in the page'})` : r.mode, String(r.images), f(r.traceLongestTaskMs), r.traceTasks === undefined ? '-' : `${r.traceTasksOver10Ms} of ${r.traceTasks}`, String(r.longTasks), f(r.longTaskMs), f(r.maxLagMs), f(r.totalMs, 0)] : [`${r.engine}/wasm`, r.mode, '-', 'n/a', '-', '-', 'n/a', 'n/a', `not available: ${r.note ?? ''}`]));
   if (report.notes.length) lines.push('', '## Notes', '', ...report.notes.map((n) => `- ${n}`));
   lines.push('');
   return lines.join('\n');

@@ -228,8 +228,9 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
     // 4. Main-thread responsiveness in a fresh page, each window traced (devtools.timeline).
     const pageC = await openPage(vite.url);
     try {
-      for (const mode of ['main', 'worker'] as const) {
-        for (const engine of ['ort', 'tfjs'] as const) {
+      // 'default' is the no-options call (issue 16 §4), so only the engine of the default model.
+      for (const mode of ['main', 'worker', 'default'] as const) {
+        for (const engine of mode === 'default' ? (['ort'] as const) : (['ort', 'tfjs'] as const)) {
           const prep = await call(pageC.page, 'prepareResponsive', engine, mode, files, opts.quick ? 10 : 50, ORT_THREADS);
           if (!prep.available) {
             responsiveness.push({ engine, mode, available: false, note: prep.note ?? '', images: 0, longTaskMs: NaN, longTasks: 0, maxLagMs: NaN, totalMs: NaN });
@@ -240,7 +241,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
           const r = await call(pageC.page, 'probeResponsive');
           const trace = mainThreadTasks(await pageC.browser.stopTracing());
           responsiveness.push({ ...r, traceLongestTaskMs: trace.longestMs, traceTasksOver10Ms: trace.over10Ms, traceTasks: trace.tasks });
-          opts.log(`responsiveness ${engine} ${mode}: longest main-thread task ${trace.longestMs.toFixed(1)} ms (trace; ${trace.over10Ms} of ${trace.tasks} tasks over 10 ms), long tasks ${r.longTasks}, max setTimeout gap ${r.maxLagMs.toFixed(0)} ms`);
+          opts.log(`responsiveness ${engine} ${mode}: longest main-thread task ${trace.longestMs.toFixed(1)} ms (trace; ${trace.over10Ms} of ${trace.tasks} tasks over 10 ms), long tasks ${r.longTasks}, max setTimeout gap ${r.maxLagMs.toFixed(0)} ms${r.placement ? `; ${r.placement.reason}` : ''}`);
         }
       }
     } finally {
