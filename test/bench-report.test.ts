@@ -27,6 +27,7 @@ const runs: BenchRun[] = [
   run('batch ort/wasm-2t x8', 'batch', 'ort', 'wasm', 2, 300, { batch: 8, images: 24, throughputPerS: 26.7 }),
   run('batch tfjs/wasm x8', 'batch', 'tfjs', 'wasm', 1, NaN, { batch: 8, images: 0, available: false, note: 'Classifier.classifyBatch not available in this build' }),
   run('classify default (no options)', 'classifyDefault', 'ort', 'auto', 2, 45, { stages: { decodeMs: 3, preprocessMs: 3, inferenceMs: 38, totalMs: 44 } }),
+  run('classify default, worker: false', 'classifyDefaultInPage', 'ort', 'auto', 2, 43.2, { stages: { decodeMs: 3, preprocessMs: 3, inferenceMs: 37, totalMs: 43 } }),
 ];
 const cacheHit: CacheHitStats[] = [
   { engine: 'tfjs', images: 20, hitP50Ms: 0.8, hitP95Ms: 1.1, sameObjectHitP50Ms: 0.2, missP50Ms: 95, readP50Ms: 0.6, hashP50Ms: 0.1, fileKbP50: 123 },
@@ -94,6 +95,12 @@ describe('bench report: ratios', () => {
     expect(r.longestTaskMs['ort/wasm worker']).toBe(12.5);
     // The no-options call has its own row, whatever backend and placement it chose.
     expect(r.longestTaskMs.default).toBe(8.5);
+  });
+
+  it('the default placement is priced beside the same options in the page, and is not a nsfwjs ratio', () => {
+    expect(r.other['default.workerVsPageP50']).toBeCloseTo(45 / 43.2, 6);
+    expect(r.vsNsfwjs.defaultInPage).toBeCloseTo(120 / 43.2, 6);
+    expect(r.vsNsfwjs.default).toBeCloseTo(120 / 45, 6);
   });
 
   it('other: auto vs best single backend, WebGPU first result vs auto, Cache API vs network', () => {

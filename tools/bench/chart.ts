@@ -8,6 +8,7 @@ const COLORS: Record<RunKind, string> = {
   classify: '#1e3a8a',
   classifyCanvas: '#0e7490',
   classifyDefault: '#dc2626',
+  classifyDefaultInPage: '#f87171',
   classifyTensor: '#3b82f6',
   raw: '#10b981',
   nsfwjs: '#f59e0b',

@@ -19,9 +19,10 @@ type Classifier = Awaited<ReturnType<Window['inpageClassifier']['createClassifie
 
 /**
  * classifyCanvas: classify(blob) with `resampling: 'canvas'`, the library's fast preprocessing path;
- * classifyDefault: classify(blob) on `createClassifier()` with no options at all (what a new user runs).
+ * classifyDefault: classify(blob) on `createClassifier()` with no options at all (what a new user runs);
+ * classifyDefaultInPage: the same with `worker: false`, beside it, to show what the worker costs.
  */
-export type SlotKind = 'classify' | 'classifyCanvas' | 'classifyDefault' | 'classifyTensor' | 'raw' | 'nsfwjs';
+export type SlotKind = 'classify' | 'classifyCanvas' | 'classifyDefault' | 'classifyDefaultInPage' | 'classifyTensor' | 'raw' | 'nsfwjs';
 
 export interface SlotSpec {
   id: string;
@@ -86,9 +87,9 @@ export async function setup(slots: SlotSpec[], wasmThreads: number): Promise<Set
   for (const spec of slots) {
     try {
       const loaded: Loaded = { spec, backendUsed: spec.backend };
-      if (spec.kind === 'classifyDefault') {
-        // No options at all: the default model, backends, cache, threads and selection.
-        loaded.clf = await window.inpageClassifier.createClassifier();
+      if (spec.kind === 'classifyDefault' || spec.kind === 'classifyDefaultInPage') {
+        // No options at all: the default model, backends, cache, threads, selection and placement.
+        loaded.clf = await window.inpageClassifier.createClassifier(spec.kind === 'classifyDefaultInPage' ? { worker: false } : undefined);
         loaded.backendUsed = loaded.clf.backend;
       } else if (spec.kind === 'classify' || spec.kind === 'classifyCanvas' || spec.kind === 'classifyTensor') {
         loaded.clf = await libClassifier(spec.engine, spec.backend, spec.kind === 'classifyCanvas' ? 'canvas' : 'antialiased');
@@ -116,7 +117,9 @@ export async function setup(slots: SlotSpec[], wasmThreads: number): Promise<Set
 async function tensors(blob: Blob): Promise<Partial<Record<LocalEngineName, Float32Array>>> {
   const out: Partial<Record<LocalEngineName, Float32Array>> = {};
   for (const engine of ENGINES) {
-    if (state.slots.some((s) => s.spec.engine === engine)) out[engine] = await (await libClassifier(engine, 'wasm')).preprocess(blob);
+    // Only where a slot runs on a tensor (or the ORT tensor is wanted for node): a page holding just
+    // the no-options slot gets no in-page classifier of its own.
+    if (state.slots.some((s) => s.spec.engine === engine && (s.spec.kind === 'classifyTensor' || s.spec.kind === 'raw'))) out[engine] = await (await libClassifier(engine, 'wasm')).preprocess(blob);
   }
   return out;
 }
@@ -138,7 +141,7 @@ export async function step(b64: string, include: string[], reverse: boolean, wan
     const ownPool = s.clf?.worker.used === true;
     if (ownPool) await new Promise((r) => setTimeout(r, POOL_SETTLE_MS));
     const t0 = performance.now();
-    if (s.spec.kind === 'classify' || s.spec.kind === 'classifyCanvas' || s.spec.kind === 'classifyDefault') result.timings[s.spec.id] = (await s.clf!.classify(blob)).timings;
+    if (s.spec.kind === 'classify' || s.spec.kind === 'classifyCanvas' || s.spec.kind === 'classifyDefault' || s.spec.kind === 'classifyDefaultInPage') result.timings[s.spec.id] = (await s.clf!.classify(blob)).timings;
     else if (s.spec.kind === 'classifyTensor') result.timings[s.spec.id] = (await s.clf!.classifyTensor(tensor)).timings;
     else if (s.raw) await s.raw.run(tensor);
     else await s.peer!.classify(blob);

@@ -7,7 +7,7 @@ import type { EngineName, StageTimings } from '../../src/types.js';
 import { ENGINES } from '../browser/matrix.js';
 import type { ResponsivenessResult } from './page.js';
 
-export type RunKind = 'classify' | 'classifyCanvas' | 'classifyDefault' | 'classifyTensor' | 'raw' | 'nsfwjs' | 'node' | 'batch' | 'sequential';
+export type RunKind = 'classify' | 'classifyCanvas' | 'classifyDefault' | 'classifyDefaultInPage' | 'classifyTensor' | 'raw' | 'nsfwjs' | 'node' | 'batch' | 'sequential';
 
 /** p50 of each of the library's stage timings. */
 export type StageP50 = StageTimings;
@@ -172,6 +172,9 @@ export function computeRatios(runs: BenchRun[], cacheHit: CacheHitStats[], resp:
   if (bestPeer && bestCanvas) vsNsfwjs.bestCanvasResampling = bestPeer.p50Ms / bestCanvas.p50Ms;
   const noOptions = runs.find((r) => r.kind === 'classifyDefault' && ok(r));
   if (bestPeer && noOptions) vsNsfwjs.default = bestPeer.p50Ms / noOptions.p50Ms;
+  const inPage = runs.find((r) => r.kind === 'classifyDefaultInPage' && ok(r));
+  if (bestPeer && inPage) vsNsfwjs.defaultInPage = bestPeer.p50Ms / inPage.p50Ms;
+
   const aroundModelVsRaw: Record<string, number> = {};
   for (const raw of runs.filter((r) => r.kind === 'raw' && ok(r))) {
     const lib = find('classify', configOf(raw));
@@ -196,6 +199,8 @@ export function computeRatios(runs: BenchRun[], cacheHit: CacheHitStats[], resp:
   const longestTaskMs: Record<string, number | null> = {};
   for (const r of resp) longestTaskMs[responsivenessKey(r)] = r.available ? longestTask(r) : null;
   const other: Record<string, number> = {};
+  // What the default placement (a worker) costs, measured beside the same options in the page.
+  if (noOptions && inPage) other['default.workerVsPageP50'] = noOptions.p50Ms / inPage.p50Ms;
   for (const engine of ENGINES) {
     const mine = libs.filter((r) => r.engine === engine);
     const auto = mine.find((r) => r.backend === 'auto');
@@ -316,9 +321,10 @@ function why(t: Target, report: BenchReport): string {
     if (!d) return '';
     const used = d.backendUsed === 'wasm' ? `ort/wasm-${d.threads}t` : `ort/${d.backendUsed}`;
     const raw = run('raw', used);
+    const inPage = report.runs.find((r) => r.kind === 'classifyDefaultInPage' && r.available !== false && Number.isFinite(r.p50Ms));
     const s = d.stages;
     const around = s ? d.p50Ms - (s.inferenceMs ?? 0) : NaN;
-    return `\`createClassifier()\` with no options ran ${d.name} on ${d.backendUsed}: ${f(d.p50Ms)} ms (decode ${f(s?.decodeMs)} + preprocess ${f(s?.preprocessMs)} + inference ${f(s?.inferenceMs)} ms)${raw ? `, the raw engine on the same backend ${f(raw.p50Ms)} ms` : ''}. The work around the model is ${f(around)} ms: reading and hashing the Blob (the cache key), decoding, the full-size pixel read-back and the Pillow-exact antialiased resample in JS; inference is at the WASM SIMD floor (the raw row), so 2.5× nsfwjs would need the whole classification in ${f((report.runs.filter((r) => r.kind === 'nsfwjs' && Number.isFinite(r.p50Ms)).sort((a, b) => a.p50Ms - b.p50Ms)[0]?.p50Ms ?? NaN) / 2.5)} ms. docs/performance.md lists what was measured and what is left.`;
+    return `\`createClassifier()\` with no options ran ${d.name} on ${d.backendUsed}: ${f(d.p50Ms)} ms (decode ${f(s?.decodeMs)} + preprocess ${f(s?.preprocessMs)} + inference ${f(s?.inferenceMs)} ms)${raw ? `, the raw engine on the same backend ${f(raw.p50Ms)} ms` : ''}. The work around the model is ${f(around)} ms: reading and hashing the Blob (the cache key), decoding, the full-size pixel read-back, the Pillow-exact antialiased resample${d.stages && inPage ? `, and the hop to the default worker and back (the same options with \`worker: false\`, beside it on its page: ${f(inPage.p50Ms)} ms)` : ''}; inference is at the WASM SIMD floor (the raw row), so 2.5× nsfwjs would need the whole classification in ${f((report.runs.filter((r) => r.kind === 'nsfwjs' && Number.isFinite(r.p50Ms)).sort((a, b) => a.p50Ms - b.p50Ms)[0]?.p50Ms ?? NaN) / 2.5)} ms. docs/performance.md lists what was measured and what is left.`;
   }
   if (t.id === 'vs nsfwjs canvas') {
     const l = report.runs.filter((r) => r.kind === 'classifyCanvas' && r.available !== false && Number.isFinite(r.p50Ms)).sort((a, b) => a.p50Ms - b.p50Ms)[0];

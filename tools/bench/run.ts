@@ -26,7 +26,7 @@ import { type BenchReport, type BenchRun, type CacheHitStats, type Machine, type
 import { percentile } from './stats.js';
 import { mainThreadTasks } from './trace.js';
 
-type Slot = PageApi.SlotSpec & { threads: number | null; page: 'A' | 'B' };
+type Slot = PageApi.SlotSpec & { threads: number | null; page: 'A' | 'B' | 'D' };
 
 export interface BenchOptions {
   quick: boolean;
@@ -65,7 +65,11 @@ export function benchSlots(quick: boolean): Slot[] {
   for (const backend of ['wasm', ...gpus] as const) add('nsfwjs', 'tfjs', backend);
   for (const kind of ['classify', 'classifyTensor', 'raw'] as const) add(kind, 'ort', 'wasm', 'B');
   // What `createClassifier()` with no options runs (the main entry's default model, ONNX on ORT).
-  slots.push({ id: 'classify default (no options)', kind: 'classifyDefault', engine: 'ort', backend: 'auto', threads: DEFAULT_ORT_THREADS, page: 'A' });
+  // On a page of their own (D), as in an app that only calls createClassifier(), with its in-page
+  // twin beside it: in page A, among a dozen other sessions, the worker measured 23 % slower than
+  // the same options in the page, where one classifier at a time measured 4 % (docs/performance.md).
+  slots.push({ id: 'classify default (no options)', kind: 'classifyDefault', engine: 'ort', backend: 'auto', threads: DEFAULT_ORT_THREADS, page: 'D' });
+  slots.push({ id: 'classify default, worker: false', kind: 'classifyDefaultInPage', engine: 'ort', backend: 'auto', threads: DEFAULT_ORT_THREADS, page: 'D' });
   // The fast preprocessing path (one canvas drawImage instead of the antialiased filter), on WASM.
   add('classifyCanvas', 'tfjs', 'wasm');
   add('classifyCanvas', 'ort', 'wasm');
@@ -144,27 +148,31 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
     // 2. Steady state: pages A and B, every slot on every image (GPU slots on the first few).
     const pageA = await openPage(vite.url);
     const pageB = await openPage(vite.url);
+    const pageD = await openPage(vite.url);
     browserVersion = pageA.version;
     try {
       const t0 = Date.now();
       const setA = await call(pageA.page, 'setup', slots.filter((s) => s.page === 'A').map(({ id, kind, engine, backend }) => ({ id, kind, engine, backend })), ORT_THREADS);
       const setB = await call(pageB.page, 'setup', slots.filter((s) => s.page === 'B').map(({ id, kind, engine, backend }) => ({ id, kind, engine, backend })), 1);
+      const setD = await call(pageD.page, 'setup', slots.filter((s) => s.page === 'D').map(({ id, kind, engine, backend }) => ({ id, kind, engine, backend })), ORT_THREADS);
       opts.log(`pages set up in ${((Date.now() - t0) / 1000).toFixed(0)} s; cross-origin isolated: ${setA.crossOriginIsolated}`);
       gpu = setA.gpu;
       isolated = setA.crossOriginIsolated && setB.crossOriginIsolated;
-      const loaded = new Map([...setA.slots, ...setB.slots].map((s) => [s.id, s]));
+      const loaded = new Map([...setA.slots, ...setB.slots, ...setD.slots].map((s) => [s.id, s]));
       for (const s of loaded.values()) if (s.error) opts.log(`${s.id}: not available — ${s.error}`);
       const samples = new Map(slots.map((s) => [s.id, [] as number[]]));
       const timings = new Map(slots.map((s) => [s.id, [] as PageApi.StepResult['timings'][string][]]));
       for (const [i, b64] of files.entries()) {
-        const include = (page: 'A' | 'B') => slots.filter((s) => s.page === page && !loaded.get(s.id)?.error && (!isGpu(s) || i < opts.gpuImages)).map((s) => s.id);
+        const include = (page: Slot['page']) => slots.filter((s) => s.page === page && !loaded.get(s.id)?.error && (!isGpu(s) || i < opts.gpuImages)).map((s) => s.id);
         const a = await call(pageA.page, 'step', b64, include('A'), i % 2 === 1, true);
         // Let page A's ORT thread pool stop spinning first: its workers busy-wait after a run and
         // would otherwise take a core from page B's single thread (measured: 82 vs 34 ms).
         await sleep(SETTLE_MS);
         const b = await call(pageB.page, 'step', b64, include('B'), i % 2 === 1, false);
         await sleep(SETTLE_MS);
-        for (const r of [a, b]) {
+        const d = await call(pageD.page, 'step', b64, include('D'), i % 2 === 1, false);
+        await sleep(SETTLE_MS);
+        for (const r of [a, b, d]) {
           for (const [id, ms] of Object.entries(r.ms)) samples.get(id)!.push(ms);
           for (const [id, t] of Object.entries(r.timings)) timings.get(id)!.push(t);
         }
@@ -182,7 +190,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
           threads: s.threads !== null && l?.backendUsed !== 'wasm' && s.backend === 'auto' ? null : s.threads,
           batch: 1, images: ms.length, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95),
           ...(c ? { coldStartMs: c.net, coldStartCachedMs: c.cached } : {}),
-          ...(s.kind === 'classify' || s.kind === 'classifyCanvas' || s.kind === 'classifyDefault' || s.kind === 'classifyTensor' ? { stages: stageP50(timings.get(s.id)!) } : {}),
+          ...(s.kind === 'classify' || s.kind === 'classifyCanvas' || s.kind === 'classifyDefault' || s.kind === 'classifyDefaultInPage' || s.kind === 'classifyTensor' ? { stages: stageP50(timings.get(s.id)!) } : {}),
           ...(l?.error ? { available: false, note: l.error } : ms.length === 0 ? { available: false, note: 'no samples' } : {}),
         };
         if (!run.stages) delete run.stages;
@@ -223,6 +231,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
     } finally {
       await pageA.close();
       await pageB.close();
+      await pageD.close();
     }
 
     // 4. Main-thread responsiveness in a fresh page, each window traced (devtools.timeline).
