@@ -162,15 +162,23 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
       for (const s of loaded.values()) if (s.error) opts.log(`${s.id}: not available — ${s.error}`);
       const samples = new Map(slots.map((s) => [s.id, [] as number[]]));
       const timings = new Map(slots.map((s) => [s.id, [] as PageApi.StepResult['timings'][string][]]));
+      await pageA.page.bringToFront();
+      await sleep(SETTLE_MS);
       for (const [i, b64] of files.entries()) {
         const include = (page: Slot['page']) => slots.filter((s) => s.page === page && !loaded.get(s.id)?.error && (!isGpu(s) || i < opts.gpuImages)).map((s) => s.id);
+        // Each page is brought to the front before its step, and given the settle time to redraw:
+        // a page in the background runs slower (measured: raw ORT 1 thread on page B, 58.7 ms
+        // behind page A vs 41.9 ms in front), which skewed every comparison across pages.
         const a = await call(pageA.page, 'step', b64, include('A'), i % 2 === 1, true);
-        // Let page A's ORT thread pool stop spinning first: its workers busy-wait after a run and
-        // would otherwise take a core from page B's single thread (measured: 82 vs 34 ms).
+        // The settle also lets page A's ORT thread pool stop spinning: its workers busy-wait after
+        // a run and would otherwise take a core from page B's single thread (measured: 82 vs 34 ms).
+        await pageB.page.bringToFront();
         await sleep(SETTLE_MS);
         const b = await call(pageB.page, 'step', b64, include('B'), i % 2 === 1, false);
+        await pageD.page.bringToFront();
         await sleep(SETTLE_MS);
         const d = await call(pageD.page, 'step', b64, include('D'), i % 2 === 1, false);
+        await pageA.page.bringToFront();
         await sleep(SETTLE_MS);
         for (const r of [a, b, d]) {
           for (const [id, ms] of Object.entries(r.ms)) samples.get(id)!.push(ms);
