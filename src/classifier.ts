@@ -90,17 +90,17 @@ export function recordTierSelection(clf: PageClassifier, tiers: TierSelection): 
 }
 
 /**
- * A loaded model on a working backend (the {@link Classifier} interface, in
- * the page). Dispatches `backendchange` (a CustomEvent whose `detail` is
- * `{ from, to, reason }`) when a lost GPU moves it to another backend.
- */
-/**
  * The content keys a classifier remembers per Blob object. Not public API: the worker's
  * server uses it to carry the page's Blob identity across the hop (a posted Blob arrives
  * as a new object each time), see src/worker/serve.ts.
  */
 export let blobKeysOf: (clf: PageClassifier) => WeakMap<Blob, string>;
 
+/**
+ * A loaded model on a working backend (the {@link Classifier} interface, in
+ * the page). Dispatches `backendchange` (a CustomEvent whose `detail` is
+ * `{ from, to, reason }`) when a lost GPU moves it to another backend.
+ */
 export class PageClassifier extends EventTarget implements Classifier {
   static {
     blobKeysOf = (clf) => clf.#blobKeys;

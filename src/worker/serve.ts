@@ -28,6 +28,13 @@ function adoptContentKeys(clf: PageClassifier, inputs: readonly unknown[], keys:
   });
 }
 
+/** The keys the classifier now has for this call's Blobs (null for other inputs), for the page to remember. */
+function contentKeysOf(clf: PageClassifier, inputs: readonly unknown[]): (string | null)[] | undefined {
+  if (!inputs.some(isBlob)) return undefined;
+  const known = blobKeysOf(clf);
+  return inputs.map((input) => (isBlob(input) ? known.get(input) ?? null : null));
+}
+
 /** Serves one classifier from this worker (the worker scripts call it once). */
 export function serveClassifier(entry: Pick<EntryPoint, 'loaders'>): void {
   let clf: PageClassifier | null = null;
@@ -48,7 +55,7 @@ export function serveClassifier(entry: Pick<EntryPoint, 'loaders'>): void {
     try {
       if (clf && options?.contentKeys) adoptContentKeys(clf, inputs, options.contentKeys);
       const value = await work(controller?.signal);
-      const contentKeys = clf && inputs.some(isBlob) ? inputs.map((input) => (isBlob(input) ? blobKeysOf(clf!).get(input) ?? null : null)) : undefined;
+      const contentKeys = clf ? contentKeysOf(clf, inputs) : undefined;
       // A buffer listed twice cannot be transferred: list each once.
       return Comlink.transfer({ ok: true, value, state: state(), ...(contentKeys ? { contentKeys } : {}) }, [...new Set(buffers(value))]);
     } catch (error) {

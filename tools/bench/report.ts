@@ -62,9 +62,9 @@ export interface Responsiveness extends ResponsivenessResult {
   traceTasks?: number;
 }
 
-/** The longest main-thread task: the trace's when there is one, else the longtask entry / timer gap (an upper bound). */
 /** 'ort/wasm main', 'tfjs/wasm worker', or 'default' for the no-options call (its backend and placement are its own). */
 export const responsivenessKey = (r: Pick<Responsiveness, 'engine' | 'mode'>) => (r.mode === 'default' ? 'default' : `${r.engine}/wasm ${r.mode}`);
+/** The longest main-thread task: the trace's when there is one, else the longtask entry / timer gap (an upper bound). */
 export const longestTask = (r: Responsiveness) => (r.traceLongestTaskMs !== undefined && r.traceLongestTaskMs !== null ? Math.max(r.traceLongestTaskMs, r.longTaskMs) : Math.max(r.longTaskMs, r.maxLagMs));
 
 export interface Machine {
@@ -174,7 +174,6 @@ export function computeRatios(runs: BenchRun[], cacheHit: CacheHitStats[], resp:
   if (bestPeer && noOptions) vsNsfwjs.default = bestPeer.p50Ms / noOptions.p50Ms;
   const inPage = runs.find((r) => r.kind === 'classifyDefaultInPage' && ok(r));
   if (bestPeer && inPage) vsNsfwjs.defaultInPage = bestPeer.p50Ms / inPage.p50Ms;
-
   const aroundModelVsRaw: Record<string, number> = {};
   for (const raw of runs.filter((r) => r.kind === 'raw' && ok(r))) {
     const lib = find('classify', configOf(raw));
@@ -324,7 +323,7 @@ function why(t: Target, report: BenchReport): string {
     const inPage = report.runs.find((r) => r.kind === 'classifyDefaultInPage' && r.available !== false && Number.isFinite(r.p50Ms));
     const s = d.stages;
     const around = s ? d.p50Ms - (s.inferenceMs ?? 0) : NaN;
-    return `\`createClassifier()\` with no options ran ${d.name} on ${d.backendUsed}: ${f(d.p50Ms)} ms (decode ${f(s?.decodeMs)} + preprocess ${f(s?.preprocessMs)} + inference ${f(s?.inferenceMs)} ms)${raw ? `, the raw engine on the same backend ${f(raw.p50Ms)} ms` : ''}. The work around the model is ${f(around)} ms: reading and hashing the Blob (the cache key), decoding, the full-size pixel read-back, the Pillow-exact antialiased resample${d.stages && inPage ? `, and the hop to the default worker and back (the same options with \`worker: false\`, beside it on its page: ${f(inPage.p50Ms)} ms)` : ''}; inference is at the WASM SIMD floor (the raw row), so 2.5× nsfwjs would need the whole classification in ${f((report.runs.filter((r) => r.kind === 'nsfwjs' && Number.isFinite(r.p50Ms)).sort((a, b) => a.p50Ms - b.p50Ms)[0]?.p50Ms ?? NaN) / 2.5)} ms. docs/performance.md lists what was measured and what is left.`;
+    return `\`createClassifier()\` with no options ran ${d.name} on ${d.backendUsed}: ${f(d.p50Ms)} ms (decode ${f(s?.decodeMs)} + preprocess ${f(s?.preprocessMs)} + inference ${f(s?.inferenceMs)} ms)${raw ? `, the raw engine on the same backend ${f(raw.p50Ms)} ms` : ''}. The work around the model is ${f(around)} ms: reading and hashing the Blob (the cache key), decoding, the full-size pixel read-back, the Pillow-exact antialiased resample${inPage ? `, and the hop to the default worker and back (the same options with \`worker: false\`, beside it on its page: ${f(inPage.p50Ms)} ms)` : ''}; inference is at the WASM SIMD floor (the raw row), so 2.5× nsfwjs would need the whole classification in ${f((report.runs.filter((r) => r.kind === 'nsfwjs' && Number.isFinite(r.p50Ms)).sort((a, b) => a.p50Ms - b.p50Ms)[0]?.p50Ms ?? NaN) / 2.5)} ms. docs/performance.md lists what was measured and what is left.`;
   }
   if (t.id === 'vs nsfwjs canvas') {
     const l = report.runs.filter((r) => r.kind === 'classifyCanvas' && r.available !== false && Number.isFinite(r.p50Ms)).sort((a, b) => a.p50Ms - b.p50Ms)[0];

@@ -145,7 +145,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
       }
     }
 
-    // 2. Steady state: pages A and B, every slot on every image (GPU slots on the first few).
+    // 2. Steady state: pages A, B and D, every slot on every image (GPU slots on the first few).
     const pageA = await openPage(vite.url);
     const pageB = await openPage(vite.url);
     const pageD = await openPage(vite.url);
@@ -157,7 +157,7 @@ export async function runBench(images: string[], opts: BenchOptions): Promise<Be
       const setD = await call(pageD.page, 'setup', slots.filter((s) => s.page === 'D').map(({ id, kind, engine, backend }) => ({ id, kind, engine, backend })), ORT_THREADS);
       opts.log(`pages set up in ${((Date.now() - t0) / 1000).toFixed(0)} s; cross-origin isolated: ${setA.crossOriginIsolated}`);
       gpu = setA.gpu;
-      isolated = setA.crossOriginIsolated && setB.crossOriginIsolated;
+      isolated = setA.crossOriginIsolated && setB.crossOriginIsolated && setD.crossOriginIsolated;
       const loaded = new Map([...setA.slots, ...setB.slots, ...setD.slots].map((s) => [s.id, s]));
       for (const s of loaded.values()) if (s.error) opts.log(`${s.id}: not available — ${s.error}`);
       const samples = new Map(slots.map((s) => [s.id, [] as number[]]));
